@@ -1,0 +1,93 @@
+"""The `quiz` command: a bare `quiz` opens the study TUI; subcommands do the rest.
+
+Start-up must stay light: this module imports neither textual nor torch. Each subcommand lives
+in quiz/commands/<name>.py and imports what it needs inside its `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from quiz import __version__
+from quiz.errors import QuizError
+
+# Each module has `register(subparsers)`, which adds its parser and sets `func=run`.
+COMMAND_MODULES = (
+    "check",
+    "exec",
+    "new",
+    "schema",
+    "preview",
+    "stats",
+    "history",
+    "config",
+    "optimize",
+    "log",
+    "doctor",
+    "locate",
+)
+
+
+def add_deck_options(parser: argparse.ArgumentParser) -> None:
+    """--decks and --lang, shared by the bare command and the subcommands that load decks."""
+    parser.add_argument(
+        "--decks",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also load decks from this folder or file (repeatable)",
+    )
+    parser.add_argument(
+        "--lang", default=None, metavar="CODE", help="show card text in this language (e.g. ko)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quiz",
+        description=(
+            "Spaced repetition for PyTorch's nn.Module machinery. With no command, opens the "
+            "study TUI on today's due cards."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"quiz {__version__}")
+    add_deck_options(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"quiz.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"quiz.commands.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def _open_study_app(args: argparse.Namespace) -> int:
+    from quiz.tui.app import run_study_app
+
+    return run_study_app(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None) or _open_study_app
+    try:
+        return int(func(args) or 0)
+    except QuizError as exc:
+        print(f"quiz: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("quiz: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

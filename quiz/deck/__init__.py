@@ -1,0 +1,1 @@
+"""Decks: YAML -> model, validation with source positions, vary instances, verification by execution."""
