@@ -1,0 +1,55 @@
+"""The core never imports textual, and nothing in the host process imports torch.
+
+Imports run in a fresh interpreter so that other tests' imports cannot hide a leak.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CORE_MODULES = [
+    "quiz.cli",
+    "quiz.config",
+    "quiz.paths",
+    "quiz.deck.model",
+    "quiz.deck.loader",
+    "quiz.deck.library",
+    "quiz.deck.judge",
+    "quiz.deck.verify",
+    "quiz.sandbox.protocol",
+    "quiz.sandbox.pool",
+    "quiz.srs.store",
+    "quiz.srs.collection",
+]
+
+
+def _loaded_after_import(module: str) -> set[str]:
+    code = (
+        "import importlib, json, sys\n"
+        f"importlib.import_module({module!r})\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(out.stdout))
+
+
+def _top_level(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_imports_neither_textual_nor_torch(module: str) -> None:
+    top = _top_level(_loaded_after_import(module))
+    assert "textual" not in top, f"{module} pulls in textual"
+    assert "torch" not in top, f"{module} pulls in torch"
+
+
+def test_tui_app_does_not_import_torch() -> None:
+    top = _top_level(_loaded_after_import("quiz.tui.app"))
+    assert "torch" not in top
