@@ -50,7 +50,7 @@ def locations() -> Locations:
 
 
 def bundled_decks_dir() -> Path:
-    """The decks shipped with quiz: inside the installed package, or the repo's decks/ in a checkout."""
+    """The bundled decks: inside the installed package, or the repo's decks/ in a checkout."""
     packaged = Path(__file__).resolve().parent / "decks"
     if packaged.is_dir():
         return packaged

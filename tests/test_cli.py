@@ -1,0 +1,54 @@
+"""The `quiz` command's own surface: version, help for every subcommand, locate, QUIZ_HOME."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quiz import __version__
+from quiz.cli import COMMAND_MODULES, build_parser, main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"quiz {__version__}"
+
+
+def test_every_command_module_is_registered() -> None:
+    parser = build_parser()
+    choices = next(
+        a.choices for a in parser._actions if a.dest == "command" and a.choices is not None
+    )
+    assert set(COMMAND_MODULES) <= set(choices)
+
+
+@pytest.mark.parametrize("command", COMMAND_MODULES)
+def test_help_for_every_subcommand(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: quiz {command}")
+
+
+def test_locate_follows_quiz_home(quiz_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["locate", "--json"]) == 0
+    places = json.loads(capsys.readouterr().out)
+    for key in ("database", "config", "user_decks", "cache"):
+        assert Path(places[key]).is_relative_to(quiz_home), key
+    assert Path(places["bundled_decks"]).is_dir()
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "quiz", "no-such-command"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
+    assert "Traceback" not in proc.stderr
