@@ -1,1 +1,1 @@
-"""Decks: YAML -> model, validation with source positions, vary instances, verification by execution."""
+"""Decks: YAML to model, validation with positions, vary instances, verification by execution."""
