@@ -320,8 +320,10 @@ class Collection:
             if key not in self._cards:
                 continue
             at = from_us(due)
-            # Reviews (and anything buried or over a limit today) wait for the next study day.
-            candidate = at if state != Phase.REVIEW and at > now else max(at, end)
+            # A review is due from the start of its study day; anything due today that is not
+            # in the queue (over a limit, buried) waits for the next study day.
+            learning_later = state != Phase.REVIEW and at > now
+            candidate = at if learning_later else max(self.today(at)[0], end)
             best = candidate if best is None else min(best, candidate)
             if state == Phase.REVIEW:
                 break  # rows are in due order: no later review can come sooner
