@@ -1,0 +1,559 @@
+"""Validating a composed YAML node graph against the deck format and building the model from it.
+
+Every problem is collected (never the first only) with the position of the node it is about.
+Nothing here executes deck code: truths, checks and code are only stored as text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from quiz.deck import cloze, vary
+from quiz.deck.fields import (
+    CARD_TYPES,
+    DECK_FIELDS,
+    DEFAULT_PROMPTS,
+    MATCH_MODES,
+    OPTION_KEYS,
+    SCHEMA_VERSION,
+    SLUG_MAX,
+    SLUG_PATTERN,
+    TYPE_FIELDS,
+    Field,
+    Kind,
+    card_fields,
+)
+from quiz.deck.languages import ISO_639_1
+from quiz.deck.model import Card, CardType, ChoiceOption, Deck, MatchMode, SourcePos, Text
+from quiz.deck.problems import Problem
+from quiz.deck.requires import KNOWN_REQUIREMENTS, parse_specifier
+from quiz.deck.yamlnodes import FLOAT, INT, MERGE, NULL, position, scalar_value
+
+_SLUG = re.compile(SLUG_PATTERN)
+_IDENTIFIER = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
+MAX_TIMEOUT = 300.0
+
+Entries = dict[str, tuple[ScalarNode, Node]]
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _shown(node: Node) -> str:
+    if isinstance(node, ScalarNode):
+        text = str(node.value)
+        return repr(text if len(text) <= 40 else text[:37] + "...")
+    return "a list" if isinstance(node, SequenceNode) else "a map"
+
+
+class DeckBuilder:
+    """Builds one deck from its root node, collecting problems as it goes."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[Problem] = []
+        self.deck_id: str | None = None
+        self.card_id: str | None = None
+
+    # -- reporting -------------------------------------------------------------------------
+
+    def pos(self, node: Node) -> SourcePos:
+        return position(self.filename, node)
+
+    def report(self, where: Node | SourcePos, message: str) -> None:
+        pos = where if isinstance(where, SourcePos) else self.pos(where)
+        self.problems.append(Problem(pos, self.deck_id, self.card_id, message))
+
+    # -- structure -------------------------------------------------------------------------
+
+    def entries(self, node: Node, what: str) -> Entries | None:
+        """A map's keys and value nodes; duplicate keys and non-string keys are problems."""
+        if not isinstance(node, MappingNode):
+            self.report(node, f"{what} must be a map of fields, not {_shown(node)}")
+            return None
+        found: Entries = {}
+        merged: Entries = {}
+        for key, value in node.value:
+            if key.tag == MERGE:
+                for source in value.value if isinstance(value, SequenceNode) else [value]:
+                    for name, pair in (self.entries(source, "a merged map") or {}).items():
+                        merged.setdefault(name, pair)
+                continue
+            if not isinstance(key, ScalarNode) or key.tag == NULL:
+                self.report(key, f"keys in {what} must be strings")
+                continue
+            name = str(key.value)
+            if name in found:
+                first = found[name][0].start_mark.line + 1
+                self.report(key, f"duplicate key '{name}' (first at line {first})")
+                continue
+            found[name] = (key, value)
+        # Explicit keys win over merged ones, as YAML's merge key says.
+        return {**merged, **found}
+
+    def unknown_keys(
+        self, entries: Entries, allowed: Iterable[str], what: str, elsewhere: dict[str, str]
+    ) -> None:
+        allowed = list(allowed)
+        for name, (key, _) in entries.items():
+            if name in allowed:
+                continue
+            if name in elsewhere:
+                self.report(key, f"'{name}' is not a field of {what} ({elsewhere[name]})")
+            else:
+                self.report(key, f"unknown field '{name}' in {what}{_suggest(name, allowed)}")
+
+    def required(self, entries: Entries, fields: dict[str, Field], node: Node, what: str) -> None:
+        for name, field in fields.items():
+            if field.required and name not in entries:
+                self.report(node, f"{what} is missing required field '{name}'")
+
+    # -- scalars ---------------------------------------------------------------------------
+
+    def string(self, node: Node, name: str) -> str | None:
+        """Any non-empty scalar, as written (so `answer: 1.50` stays "1.50")."""
+        if not isinstance(node, ScalarNode):
+            self.report(node, f"'{name}' must be a string, not {_shown(node)}")
+            return None
+        if node.tag == NULL:
+            self.report(node, f"'{name}' is empty")
+            return None
+        return str(node.value)
+
+    def slug(self, node: Node, name: str) -> str | None:
+        value = self.string(node, name)
+        if value is None:
+            return None
+        if not _SLUG.match(value) or len(value) > SLUG_MAX:
+            self.report(
+                node,
+                f"'{name}' must be a slug (lowercase letters and digits joined by single "
+                f"hyphens, at most {SLUG_MAX} characters), not {value!r}",
+            )
+            return None
+        return value
+
+    def text(self, node: Node, name: str) -> Text | None:
+        """A string, or a map of ISO 639-1 codes to strings that includes `en`."""
+        if isinstance(node, ScalarNode):
+            value = self.string(node, name)
+            return None if value is None else Text.plain(value)
+        if not isinstance(node, MappingNode):
+            self.report(node, f"'{name}' must be a string or a language map, not {_shown(node)}")
+            return None
+        by_lang: dict[str, str] = {}
+        for lang, (key, value_node) in (self.entries(node, f"'{name}'") or {}).items():
+            if lang not in ISO_639_1:
+                self.report(
+                    key,
+                    f"unknown language code '{lang}' in '{name}' (ISO 639-1 codes only)"
+                    + _suggest(lang, ISO_639_1),
+                )
+                continue
+            value = self.string(value_node, f"{name}.{lang}")
+            if value is not None:
+                by_lang[lang] = value
+        if "en" not in by_lang:
+            self.report(node, f"the language map in '{name}' needs an 'en' entry")
+            return None
+        return Text(by_lang)
+
+    def strings(self, node: Node, name: str) -> tuple[str, ...] | None:
+        if not isinstance(node, SequenceNode):
+            self.report(node, f"'{name}' must be a list of strings, not {_shown(node)}")
+            return None
+        values = [self.string(item, f"{name} item") for item in node.value]
+        return tuple(v for v in values if v is not None)
+
+    def number(self, node: Node, name: str) -> float | None:
+        if not isinstance(node, ScalarNode) or node.tag not in (INT, FLOAT):
+            self.report(node, f"'{name}' must be a number of seconds, not {_shown(node)}")
+            return None
+        raw = scalar_value(node)
+        assert isinstance(raw, int | float)
+        value = float(raw)
+        if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
+            self.report(node, f"'{name}' must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
+            return None
+        return value
+
+    def index(self, node: Node) -> int | None:
+        if not isinstance(node, ScalarNode) or node.tag != INT:
+            self.report(node, f"an answer index must be a whole number, not {_shown(node)}")
+            return None
+        value = scalar_value(node)
+        assert isinstance(value, int)
+        return value
+
+    def requires(self, node: Node) -> dict[str, str] | None:
+        entries = self.entries(node, "'requires'")
+        if entries is None:
+            return None
+        found: dict[str, str] = {}
+        for name, (key, value_node) in entries.items():
+            if name not in KNOWN_REQUIREMENTS:
+                self.report(
+                    key,
+                    f"unknown requirement '{name}' (known: {', '.join(KNOWN_REQUIREMENTS)})"
+                    + _suggest(name, KNOWN_REQUIREMENTS),
+                )
+                continue
+            spec = self.string(value_node, f"requires.{name}")
+            if spec is None:
+                continue
+            try:
+                parse_specifier(spec)
+            except ValueError as exc:
+                self.report(value_node, f"requires.{name}: {exc}")
+                continue
+            found[name] = spec
+        return found
+
+    # -- the deck --------------------------------------------------------------------------
+
+    def deck(self, root: Node) -> Deck | None:
+        entries = self.entries(root, "a deck")
+        if entries is None:
+            return None
+        self.deck_id = _raw_id(root)  # named in its own problems even if malformed
+        if "id" in entries:
+            self.slug(entries["id"][1], "id")
+        self.schema_version(entries, root)
+        self.unknown_keys(entries, DECK_FIELDS, "a deck", {"type": "it belongs to cards"})
+        self.required(
+            entries,
+            {k: f for k, f in DECK_FIELDS.items() if k != "schema_version"},
+            root,
+            "the deck",
+        )
+        field_pos = {name: self.pos(value) for name, (_, value) in entries.items()}
+        title = self.text(entries["title"][1], "title") if "title" in entries else None
+        description = None
+        if "description" in entries:
+            description = self.text(entries["description"][1], "description")
+        requires = self.requires(entries["requires"][1]) if "requires" in entries else {}
+        setup = ""
+        if "setup" in entries:
+            setup = self.string(entries["setup"][1], "setup") or ""
+        cards = self.cards(entries["cards"][1]) if "cards" in entries else []
+        if self.problems or self.deck_id is None or title is None:
+            return None
+        return Deck(
+            id=self.deck_id,
+            title=title,
+            cards=tuple(cards),
+            schema_version=SCHEMA_VERSION,
+            description=description,
+            requires=requires or {},
+            setup=setup,
+            path=self.filename,
+            pos=self.pos(root),
+            field_pos=field_pos,
+        )
+
+    def schema_version(self, entries: Entries, root: Node) -> None:
+        if "schema_version" not in entries:
+            self.report(root, f"missing 'schema_version' (this format is version {SCHEMA_VERSION})")
+            return
+        node = entries["schema_version"][1]
+        value = scalar_value(node) if isinstance(node, ScalarNode) and node.tag == INT else None
+        if value != SCHEMA_VERSION:
+            self.report(
+                node,
+                f"unsupported schema_version {_shown(node)}: this quiz reads version "
+                f"{SCHEMA_VERSION}",
+            )
+
+    def cards(self, node: Node) -> list[Card]:
+        if not isinstance(node, SequenceNode):
+            self.report(node, f"'cards' must be a list of cards, not {_shown(node)}")
+            return []
+        if not node.value:
+            self.report(node, "'cards' is empty: a deck needs at least one card")
+        built: list[Card] = []
+        seen: dict[str, Node] = {}
+        for item in node.value:
+            card = self.card(item, seen)
+            if card is not None:
+                built.append(card)
+        self.card_id = None
+        return built
+
+    # -- cards -----------------------------------------------------------------------------
+
+    def card(self, node: Node, seen: dict[str, Node]) -> Card | None:
+        self.card_id = _raw_id(node)  # named in its own problems even if malformed
+        entries = self.entries(node, "a card")
+        if entries is None:
+            return None
+        card_id = None
+        if "id" in entries:
+            id_node = entries["id"][1]
+            card_id = self.slug(id_node, "id")
+            if card_id is not None and card_id in seen:
+                first = seen[card_id].start_mark.line + 1
+                self.report(id_node, f"duplicate card id '{card_id}' (first at line {first})")
+                card_id = None
+            elif card_id is not None:
+                seen[card_id] = id_node
+        card_type = self.card_type(entries, node)
+        if card_type is None:
+            self.unknown_keys(entries, _ALL_CARD_KEYS, "a card", {})
+            if "id" not in entries:
+                self.report(node, "a card is missing required field 'id'")
+            return None
+        before = len(self.problems)
+        fields = card_fields(card_type)
+        self.unknown_keys(entries, fields, f"{card_type.value} cards", _owners(card_type))
+        self.required(entries, fields, node, f"this {card_type.value} card")
+        values = self.card_values(entries, fields)
+        prompt = values.pop("prompt", None)
+        if prompt is None and "prompt" not in entries:
+            default = DEFAULT_PROMPTS.get(card_type)
+            if default is None:
+                self.report(node, f"this {card_type.value} card is missing required field 'prompt'")
+            else:
+                prompt = Text.plain(default)
+        field_pos: dict[str, SourcePos] = {n: self.pos(v) for n, (_, v) in entries.items()}
+        for name in ("options", "wrong"):
+            if name in entries and isinstance(entries[name][1], SequenceNode):
+                for i, item in enumerate(entries[name][1].value):
+                    field_pos[f"{name}.{i}"] = self.pos(item)
+        self.type_rules(card_type, entries, values, node)
+        # Built even when broken, so that its templates are checked too (all problems at once).
+        card = Card(
+            id=card_id or "",
+            type=card_type,
+            prompt=prompt or Text.plain(""),
+            deck_id=self.deck_id or "",
+            pos=self.pos(node),
+            field_pos=field_pos,
+            **_model_fields(card_type, values),
+        )
+        for key, message in vary.template_problems(card):
+            self.report(card.position_of(key) or self.pos(node), message)
+        if len(self.problems) > before or card_id is None or prompt is None:
+            return None
+        return card
+
+    def card_type(self, entries: Entries, node: Node) -> CardType | None:
+        if "type" not in entries:
+            self.report(node, f"a card is missing required field 'type' ({', '.join(CARD_TYPES)})")
+            return None
+        type_node = entries["type"][1]
+        value = self.string(type_node, "type")
+        if value is None:
+            return None
+        if value not in CARD_TYPES:
+            self.report(
+                type_node,
+                f"unknown card type {value!r} (types: {', '.join(CARD_TYPES)})"
+                + _suggest(value, CARD_TYPES),
+            )
+            return None
+        return CardType(value)
+
+    def card_values(self, entries: Entries, fields: dict[str, Field]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, (_, node) in entries.items():
+            field = fields.get(name)
+            if field is None or name in ("id", "type"):
+                continue
+            value = self.value(field.kind, node, name)
+            if value is not None:
+                values[name] = value
+        return values
+
+    def value(self, kind: Kind, node: Node, name: str) -> Any:
+        if kind in (Kind.STRING, Kind.CODE, Kind.LITERAL):
+            return self.string(node, name)
+        if kind is Kind.SLUG:
+            return self.slug(node, name)
+        if kind is Kind.TEXT:
+            return self.text(node, name)
+        if kind in (Kind.STRING_LIST, Kind.CODE_LIST):
+            return self.strings(node, name)
+        if kind is Kind.NUMBER:
+            return self.number(node, name)
+        if kind is Kind.REQUIRES:
+            return self.requires(node)
+        if kind is Kind.VARY:
+            return self.vary(node)
+        if kind is Kind.MATCH:
+            mode = self.string(node, name)
+            if mode is not None and mode not in MATCH_MODES:
+                self.report(
+                    node,
+                    f"unknown match mode {mode!r} (modes: {', '.join(MATCH_MODES)})"
+                    + _suggest(mode, MATCH_MODES),
+                )
+                return None
+            return None if mode is None else MatchMode(mode)
+        if kind is Kind.OPTIONS:
+            return self.options(node)
+        if kind is Kind.INDEXES:
+            return self.indexes(node)
+        raise AssertionError(f"field kind {kind} has no reader")
+
+    def vary(self, node: Node) -> dict[str, tuple[Any, ...]] | None:
+        entries = self.entries(node, "'vary'")
+        if entries is None:
+            return None
+        found: dict[str, tuple[Any, ...]] = {}
+        for name, (key, values) in entries.items():
+            if not _IDENTIFIER.match(name):
+                self.report(key, f"vary variable {name!r} must be a Python identifier")
+                continue
+            if not isinstance(values, SequenceNode) or not values.value:
+                self.report(values, f"vary.{name} must be a non-empty list of values")
+                continue
+            items = []
+            for item in values.value:
+                if not isinstance(item, ScalarNode):
+                    self.report(item, f"vary.{name} values must be strings, numbers or booleans")
+                    continue
+                items.append(scalar_value(item))
+            found[name] = tuple(items)
+        count = math.prod(len(v) for v in found.values())
+        if count > vary.MAX_COMBINATIONS:
+            self.report(node, f"vary makes {count} combinations; at most {vary.MAX_COMBINATIONS}")
+            return None
+        return found
+
+    def options(self, node: Node) -> tuple[ChoiceOption, ...] | None:
+        if not isinstance(node, SequenceNode):
+            self.report(node, f"'options' must be a list, not {_shown(node)}")
+            return None
+        if len(node.value) < 2:
+            self.report(node, "'options' needs at least two options")
+        built = []
+        for item in node.value:
+            if isinstance(item, MappingNode) and not _is_language_map(item):
+                entries = self.entries(item, "an option") or {}
+                self.unknown_keys(entries, OPTION_KEYS, "an option", {})
+                if "text" not in entries:
+                    self.report(item, "an option is missing required field 'text'")
+                    continue
+                text = self.text(entries["text"][1], "text")
+                truth = self.string(entries["truth"][1], "truth") if "truth" in entries else None
+                if text is not None:
+                    built.append(ChoiceOption(text, truth))
+            else:
+                text = self.text(item, "option")
+                if text is not None:
+                    built.append(ChoiceOption(text))
+        return tuple(built)
+
+    def indexes(self, node: Node) -> tuple[int, ...] | None:
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        found = [self.index(item) for item in items]
+        return tuple(i for i in found if i is not None)
+
+    def type_rules(
+        self, card_type: CardType, entries: Entries, values: dict[str, Any], node: Node
+    ) -> None:
+        """Rules that span fields: choice correctness, cloze blanks."""
+        if card_type is CardType.CLOZE and "code" in values and not cloze.blanks(values["code"]):
+            self.report(entries["code"][1], "cloze code has no blanks: mark them {{like this}}")
+        if card_type is not CardType.CHOICE or "options" not in values:
+            return
+        options: tuple[ChoiceOption, ...] = values["options"]
+        options_node = entries["options"][1]
+        with_truth = [o.truth is not None for o in options]
+        if any(with_truth) and not all(with_truth):
+            missing = [i for i, has in enumerate(with_truth) if not has]
+            self.report(
+                options_node.value[missing[0]],
+                "every option needs a 'truth' once one has it (this one has none)",
+            )
+        answer = values.get("answer")
+        if answer is None and "answer" in entries:
+            return  # its problem is already reported
+        if answer is None and not any(with_truth):
+            self.report(
+                options_node,
+                "no correct option: give 'answer' (a 0-based index) or a 'truth' for each option",
+            )
+            return
+        if answer is not None:
+            answer_node = entries["answer"][1]
+            if not answer:
+                self.report(answer_node, "no correct option: 'answer' is an empty list")
+            for i in answer:
+                if not 0 <= i < len(options):
+                    self.report(
+                        answer_node,
+                        f"answer index {i} is out of range: the card has {len(options)} options "
+                        f"(0 to {len(options) - 1})",
+                    )
+            if len(set(answer)) != len(answer):
+                self.report(answer_node, "'answer' lists the same index twice")
+
+
+def _raw_id(node: Node) -> str | None:
+    """The `id` scalar of a map as written, before validation, for naming it in problems."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
+            return str(value.value) if value.tag != NULL else None
+    return None
+
+
+def _is_language_map(node: MappingNode) -> bool:
+    keys = [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
+    return bool(keys) and "text" not in keys and all(k in ISO_639_1 for k in keys)
+
+
+_ALL_CARD_KEYS = sorted({k for t in CardType for k in card_fields(t)})
+
+
+def _owners(card_type: CardType) -> dict[str, str]:
+    """For keys valid elsewhere: which card types use them (for a helpful message)."""
+    owners: dict[str, list[str]] = {}
+    for other, fields in TYPE_FIELDS.items():
+        if other is not card_type:
+            for name in fields:
+                owners.setdefault(name, []).append(other.value)
+    owned = {name: f"it belongs to {' and '.join(types)} cards" for name, types in owners.items()}
+    owned["schema_version"] = "it belongs at the top of the deck"
+    owned["cards"] = "it belongs at the top of the deck"
+    owned["setup"] = "it belongs at the top of the deck"
+    return owned
+
+
+def _model_fields(card_type: CardType, values: dict[str, Any]) -> dict[str, Any]:
+    """Map validated values onto Card's constructor arguments."""
+    out: dict[str, Any] = {
+        "tags": values.get("tags", ()),
+        "explain": values.get("explain"),
+        "hint": values.get("hint"),
+        "refs": values.get("refs", ()),
+        "vary": values.get("vary", {}),
+        "timeout": values.get("timeout"),
+        "requires": values.get("requires", {}),
+        "group": values.get("group"),
+        "code": values.get("code"),
+    }
+    if card_type is CardType.FLIP:
+        out["answer_text"] = values.get("answer")
+    elif card_type is CardType.PREDICT:
+        out["expected_output"] = values.get("answer")
+        out["match"] = values.get("match", MatchMode.AUTO)
+    elif card_type is CardType.CHOICE:
+        out["options"] = values.get("options", ())
+        out["answer_indexes"] = values.get("answer")
+    else:
+        out["starter"] = values.get("starter")
+        out["check"] = values.get("check")
+        out["solution"] = values.get("solution")
+        out["wrong"] = values.get("wrong", ())
+    return out

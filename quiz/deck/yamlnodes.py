@@ -1,0 +1,180 @@
+"""Safe YAML composition with source positions: the node graph the deck builder walks.
+
+Nothing is constructed from tags: PyYAML composes plain nodes, and this module refuses every
+tag outside YAML's core types, alias graphs that expand past a bound (billion laughs), and
+cyclic aliases, before any value is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from quiz.deck.model import SourcePos
+
+# Deck files are hand-written; anything near this size is a mistake or an attack.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+# Nodes the document may expand to once aliases are followed (a large deck has a few thousand).
+MAX_EXPANDED_NODES = 200_000
+
+_CORE = "tag:yaml.org,2002:"
+STR = _CORE + "str"
+INT = _CORE + "int"
+FLOAT = _CORE + "float"
+BOOL = _CORE + "bool"
+NULL = _CORE + "null"
+SEQ = _CORE + "seq"
+MAP = _CORE + "map"
+MERGE = _CORE + "merge"
+TIMESTAMP = _CORE + "timestamp"  # only ever implicit (a date-like plain scalar): read as text
+ALLOWED_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, SEQ, MAP, MERGE, TIMESTAMP})
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader used only to compose nodes and to read core scalars."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """A message at a position, before the deck and card ids are known."""
+
+    pos: SourcePos
+    message: str
+
+
+def position(filename: str, node: Node) -> SourcePos:
+    mark = node.start_mark
+    return SourcePos(filename, mark.line + 1, mark.column + 1)
+
+
+def _mark_position(filename: str, mark: yaml.Mark | None) -> SourcePos:
+    if mark is None:
+        return SourcePos(filename, 1, 1)
+    return SourcePos(filename, mark.line + 1, mark.column + 1)
+
+
+def decode(data: bytes, filename: str) -> tuple[str | None, list[Located]]:
+    """UTF-8 (with or without a BOM) or a problem pointing at the first bad byte."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [
+            Located(
+                SourcePos(filename, 1, 1),
+                f"file is {len(data)} bytes; decks are limited to {MAX_FILE_BYTES} bytes",
+            )
+        ]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            Located(
+                SourcePos(filename, line, col),
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the deck as UTF-8",
+            )
+        ]
+
+
+def compose(text: str, filename: str) -> tuple[Node | None, list[Located]]:
+    """The single document's root node, or the problems that make it unreadable."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        return None, [Located(_mark_position(filename, mark), f"YAML syntax error: {message}")]
+    except yaml.YAMLError as exc:
+        return None, [Located(SourcePos(filename, 1, 1), f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [Located(SourcePos(filename, 1, 1), "YAML is nested too deeply")]
+    finally:
+        loader.dispose()
+    if root is None:
+        return None, []
+    fatal, foreign = _audit(root, filename)
+    # A foreign tag is only reported (its node is never constructed), so the rest of the deck
+    # is still validated; a cycle or an alias bomb makes the graph unsafe to walk at all.
+    return (None if fatal else root), fatal + foreign
+
+
+def _audit(root: Node, filename: str) -> tuple[list[Located], list[Located]]:
+    """(fatal, foreign-tag) problems: cyclic aliases and alias bombs, and tags outside YAML's
+    core types. Each distinct node is visited once."""
+    problems: list[Located] = []
+    foreign: list[Located] = []
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    # Iterative post-order walk: documents can be deep, and a shared node is sized once.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            sizes[key] = min(total, MAX_EXPANDED_NODES + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            problems.append(Located(position(filename, node), "an alias refers to itself"))
+            return problems, foreign
+        if node.tag not in ALLOWED_TAGS:
+            foreign.append(
+                Located(
+                    position(filename, node),
+                    f"tag '{_short_tag(node.tag)}' is not allowed: decks hold plain data "
+                    "(strings, numbers, lists, maps) and nothing in them is constructed",
+                )
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                problems.append(Located(position(filename, child), "an alias refers to itself"))
+                return problems, foreign
+            if id(child) not in sizes:
+                stack.append((child, False))
+    if sizes[id(root)] > MAX_EXPANDED_NODES:
+        problems.append(
+            Located(
+                position(filename, root),
+                f"aliases expand this document past {MAX_EXPANDED_NODES} nodes; refusing it",
+            )
+        )
+    return problems, foreign
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+
+
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        yield from node.value
+    elif isinstance(node, MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+
+
+def scalar_value(node: ScalarNode) -> object:
+    """The Python value of a core-typed scalar (timestamps stay text)."""
+    loader = _Loader("")
+    try:
+        if node.tag == INT:
+            return loader.construct_yaml_int(node)
+        if node.tag == FLOAT:
+            return loader.construct_yaml_float(node)
+        if node.tag == BOOL:
+            return loader.construct_yaml_bool(node)
+        if node.tag == NULL:
+            return None
+        return str(node.value)
+    finally:
+        loader.dispose()
