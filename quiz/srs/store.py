@@ -292,6 +292,13 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             if current == step:
                 schema.MIGRATIONS[step](conn)
                 conn.execute(f"PRAGMA user_version={step + 1}")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise QuizError(
+                f"{path}: upgrading the database from schema v{step} to v{step + 1} failed "
+                f"({exc}); it was left at v{step}, unchanged",
+                title="Database",
+            ) from exc
         except BaseException:
             conn.execute("ROLLBACK")
             raise

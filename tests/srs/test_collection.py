@@ -38,11 +38,25 @@ def answer(col: Collection, key: str, rating: Rating) -> str:
 # Each sequence: (rating, minutes after the previous answer).
 GOLDEN = [
     [(Rating.Good, 0), (Rating.Good, 1), (Rating.Good, 10), (Rating.Good, 3 * 1440)],
-    [(Rating.Again, 0), (Rating.Hard, 1), (Rating.Good, 6), (Rating.Easy, 10), (Rating.Again, 9000),
-     (Rating.Good, 10), (Rating.Good, 2880), (Rating.Hard, 20000)],
-    [(Rating.Easy, 0), (Rating.Again, 30000), (Rating.Again, 10), (Rating.Good, 10),
-     (Rating.Good, 5000), (Rating.Easy, 7 * 1440)],
-]  # fmt: skip
+    [
+        (Rating.Again, 0),
+        (Rating.Hard, 1),
+        (Rating.Good, 6),
+        (Rating.Easy, 10),
+        (Rating.Again, 9000),
+        (Rating.Good, 10),
+        (Rating.Good, 2880),
+        (Rating.Hard, 20000),
+    ],
+    [
+        (Rating.Easy, 0),
+        (Rating.Again, 30000),
+        (Rating.Again, 10),
+        (Rating.Good, 10),
+        (Rating.Good, 5000),
+        (Rating.Easy, 7 * 1440),
+    ],
+]
 
 
 @pytest.mark.parametrize("sequence", GOLDEN)
@@ -207,8 +221,15 @@ def test_propose_grades_from_outcome_and_own_history(store: Store, clock: Clock)
     assert col.propose(key, Outcome.PASS, 100, False, True) is Rating.Hard
     assert col.propose(key, Outcome.PASS, 100, False, False) is Rating.Good  # no history yet
     for ms in (10_000, 12_000):
-        col.answer(key, Rating.Good, proposed=Rating.Good, outcome=Outcome.PASS,
-                   answer_text="x", duration_ms=ms, instance={})  # fmt: skip
+        col.answer(
+            key,
+            Rating.Good,
+            proposed=Rating.Good,
+            outcome=Outcome.PASS,
+            answer_text="x",
+            duration_ms=ms,
+            instance={},
+        )
     assert col.propose(key, Outcome.PASS, 5_000, False, False) is Rating.Easy
     assert col.propose(key, Outcome.PASS, 9_000, False, False) is Rating.Good
 

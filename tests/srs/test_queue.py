@@ -22,8 +22,15 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def answer(col: Collection, key: str, rating: Rating = Rating.Good) -> None:
-    col.answer(key, rating, proposed=None, outcome=Outcome.SELF_GRADED, answer_text="",
-               duration_ms=500, instance={})  # fmt: skip
+    col.answer(
+        key,
+        rating,
+        proposed=None,
+        outcome=Outcome.SELF_GRADED,
+        answer_text="",
+        duration_ms=500,
+        instance={},
+    )
 
 
 def graduate(col: Collection, clock: Clock, keys: list[str]) -> None:
