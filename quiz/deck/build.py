@@ -49,6 +49,8 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
 
 def _shown(node: Node) -> str:
     if isinstance(node, ScalarNode):
+        if node.tag == NULL:
+            return "nothing"
         text = str(node.value)
         return repr(text if len(text) <= 40 else text[:37] + "...")
     return "a list" if isinstance(node, SequenceNode) else "a map"
@@ -220,10 +222,10 @@ class DeckBuilder:
     # -- the deck --------------------------------------------------------------------------
 
     def deck(self, root: Node) -> Deck | None:
+        self.deck_id = _raw_id(root)  # named in its own problems even if malformed
         entries = self.entries(root, "a deck")
         if entries is None:
             return None
-        self.deck_id = _raw_id(root)  # named in its own problems even if malformed
         if "id" in entries:
             self.slug(entries["id"][1], "id")
         self.schema_version(entries, root)
@@ -439,17 +441,16 @@ class DeckBuilder:
             if isinstance(item, MappingNode) and not _is_language_map(item):
                 entries = self.entries(item, "an option") or {}
                 self.unknown_keys(entries, OPTION_KEYS, "an option", {})
+                text = None
                 if "text" not in entries:
                     self.report(item, "an option is missing required field 'text'")
-                    continue
-                text = self.text(entries["text"][1], "text")
+                else:
+                    text = self.text(entries["text"][1], "text")
                 truth = self.string(entries["truth"][1], "truth") if "truth" in entries else None
-                if text is not None:
-                    built.append(ChoiceOption(text, truth))
             else:
-                text = self.text(item, "option")
-                if text is not None:
-                    built.append(ChoiceOption(text))
+                text, truth = self.text(item, "option"), None
+            # A broken option keeps its place, so later indexes are not reported out of range.
+            built.append(ChoiceOption(text or Text.plain(""), truth))
         return tuple(built)
 
     def indexes(self, node: Node) -> tuple[int, ...] | None:

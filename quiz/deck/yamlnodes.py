@@ -56,6 +56,17 @@ def _mark_position(filename: str, mark: yaml.Mark | None) -> SourcePos:
     return SourcePos(filename, mark.line + 1, mark.column + 1)
 
 
+def _offset_position(filename: str, text: str, offset: int) -> SourcePos:
+    before = text[:offset]
+    return SourcePos(filename, before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+
+
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    char = exc.character
+    code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+    return f"character U+{code:04X} is not allowed in YAML; remove it or write it escaped"
+
+
 def decode(data: bytes, filename: str) -> tuple[str | None, list[Located]]:
     """UTF-8 (with or without a BOM) or a problem pointing at the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
@@ -81,9 +92,14 @@ def decode(data: bytes, filename: str) -> tuple[str | None, list[Located]]:
 
 def compose(text: str, filename: str) -> tuple[Node | None, list[Located]]:
     """The single document's root node, or the problems that make it unreadable."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader checks every character here
+    except yaml.reader.ReaderError as exc:
+        return None, [Located(_offset_position(filename, text, exc.position), _reader_message(exc))]
     try:
         root = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        return None, [Located(_offset_position(filename, text, exc.position), _reader_message(exc))]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"

@@ -1,0 +1,123 @@
+"""`quiz check`: exit codes, plain and JSON output, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from quiz.cli import main
+from quiz.commands.check import CheckSession
+from tests.deck.fakes import ExecRunner
+
+GOOD = """\
+schema_version: 1
+id: good
+title: Good
+cards:
+  - {id: one, type: predict, code: print(1), answer: '1'}
+  - {id: two, type: code, prompt: p, solution: x = 2, check: assert x == 2, wrong: [x = 3]}
+"""
+FAILING = GOOD.replace("id: good", "id: failing").replace("answer: '1'", "answer: '7'")
+INVALID = "schema_version: 1\nid: invalid\ntitel: Oops\ncards: []\n"
+
+
+def session(
+    tmp_path: Path, *decks: str, as_json: bool = False
+) -> tuple[CheckSession, io.StringIO, io.StringIO]:
+    paths = []
+    for i, text in enumerate(decks):
+        path = tmp_path / f"deck{i}.yaml"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    out, err = io.StringIO(), io.StringIO()
+    made = CheckSession(
+        paths, as_json=as_json, make_runner=lambda: (ExecRunner(), 2), out=out, err=err
+    )
+    return made, out, err
+
+
+def test_all_proven_exits_0(tmp_path: Path) -> None:
+    check, out, _ = session(tmp_path, GOOD)
+    assert check.once() == 0
+    assert "checked 2 cards in 1 decks: 2 passed, 0 failed, 0 skipped" in out.getvalue()
+
+
+def test_a_failing_card_exits_1_and_points_at_it(tmp_path: Path) -> None:
+    check, out, _ = session(tmp_path, FAILING)
+    assert check.once() == 1
+    line = next(x for x in out.getvalue().splitlines() if "FAIL" in x)
+    assert line == (
+        f"{tmp_path / 'deck0.yaml'}:5:5: failing/one: FAIL: claims '7' (auto match) but the code "
+        "prints '1'"
+    )
+
+
+def test_an_invalid_deck_exits_2_and_the_rest_is_still_checked(tmp_path: Path) -> None:
+    check, out, err = session(tmp_path, GOOD, INVALID)
+    assert check.once() == 2
+    assert f"{tmp_path / 'deck1.yaml'}:3:1: invalid: unknown field 'titel'" in err.getvalue()
+    assert "2 passed" in out.getvalue()
+
+
+def test_json_lines_one_object_per_card(tmp_path: Path) -> None:
+    check, out, _ = session(tmp_path, FAILING, as_json=True)
+    assert check.once() == 1
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert sorted(rows[0]) == ["card", "deck", "duration_ms", "file", "line", "message", "status"]
+    by_card = {row["card"]: row for row in rows}
+    assert by_card["one"]["status"] == "fail" and by_card["one"]["line"] == 5
+    assert by_card["two"]["status"] == "pass"
+    assert by_card["two"]["file"] == str(tmp_path / "deck0.yaml")
+
+
+def test_plain_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
+    check, _, err = session(tmp_path, GOOD, FAILING)
+    check.once()
+    assert "checked good: all proven" in err.getvalue()
+    assert "checked failing: 1 failed" in err.getvalue()
+
+
+def test_fully_cached_check_starts_no_sandbox(tmp_path: Path) -> None:
+    check, _, _ = session(tmp_path, GOOD)
+    assert check.once() == 0
+
+    def no_sandbox() -> tuple[ExecRunner, int]:
+        raise AssertionError("the sandbox was started for cached cards")
+
+    check.make_runner = no_sandbox
+    check._runner = None
+    assert check.once() == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["check", "no/such/deck.yaml"], "quiz: no/such/deck.yaml: no such deck file or folder"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == message
+    assert "Traceback" not in captured.err
+
+
+def test_an_empty_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path)]) == 2
+    assert "no deck files" in capsys.readouterr().err
+
+
+def test_invalid_only_exits_2_without_a_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deck = tmp_path / "bad.yaml"
+    deck.write_text(INVALID, encoding="utf-8")
+    assert main(["check", str(deck)]) == 2
+    err = capsys.readouterr().err
+    assert f"{deck}:3:1: invalid: unknown field 'titel' in a deck; did you mean 'title'?" in err
+    assert "Traceback" not in err
