@@ -83,7 +83,7 @@ def _sandbox_report() -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if sys.stderr.isatty() and not args.json:
         print("starting the sandbox to see what this machine allows…", file=sys.stderr)
-    report = {
+    report: dict[str, Any] = {
         "quiz": __version__,
         "python": platform.python_version(),
         "sandbox": _sandbox_report(),
