@@ -1,0 +1,271 @@
+"""Namespaces for a whole worker: user, network, mount (private scratch tmpfs) and PID.
+
+Called once by a freshly started worker process, single-threaded and before torch is imported.
+Each step the kernel refuses is recorded and the rest still apply. With a PID namespace the
+worker forks once more so that the serving process is the namespace's init: every process a run
+leaves behind (setsid daemons, fork bombs) can then be killed with kill(-1), and all of them die
+with the worker. The process that called `isolate` then only waits and never returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import stat
+import sys
+import time
+from dataclasses import dataclass, field
+
+from quiz.sandbox import linux
+from quiz.sandbox import protections as names
+from quiz.sandbox.protections import Protection
+
+NOBODY = 65534  # the host user a run becomes when the worker may choose one (running as root)
+INNER_UID = 1  # that user's id inside the worker's user namespace
+_CONTROLLERS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")  # cgroup v1, then v2
+
+
+@dataclass
+class Isolation:
+    protections: list[Protection] = field(default_factory=list)
+    user_namespace: bool = False
+    pid_namespace: bool = False  # this process is init of its own PID namespace
+    run_uid: int | None = None  # the (namespace-relative) user a run switches to
+    run_gid: int | None = None
+    may_setgroups: bool = False
+    scratch_tmpfs: bool = False
+
+    def add(self, name: str, active: bool, why: str) -> None:
+        self.protections.append(Protection(name, active, why))
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="ascii") as f:
+        f.write(text)
+
+
+def _map_from_outside(target_pid: int, go_read: int, done_write: int) -> None:
+    """In a helper forked before unshare: as root outside, map root and nobody into the target."""
+    code = 1
+    try:
+        os.read(go_read, 1)
+        mapping = f"0 0 1\n{INNER_UID} {NOBODY} 1\n"
+        _write(f"/proc/{target_pid}/uid_map", mapping)
+        _write(f"/proc/{target_pid}/gid_map", mapping)
+        code = 0
+    finally:
+        os.write(done_write, bytes([code]))
+        os._exit(code)
+
+
+def _reachable_by_others(paths: list[str]) -> bool:
+    """Whether another user can read every Python directory (it cannot if Python lives under a
+    private home such as /root): only then may runs switch to user nobody."""
+    for path in paths:
+        if not os.path.isdir(path):
+            continue
+        current = "/"
+        for part in os.path.abspath(path).strip("/").split("/"):
+            current = os.path.join(current, part)
+            try:
+                mode = os.stat(current).st_mode
+            except OSError:
+                return False
+            if not mode & stat.S_IXOTH:
+                return False
+        if not os.stat(path).st_mode & stat.S_IROTH:
+            return False
+    return True
+
+
+def _join_pids_cgroup(iso: Isolation, limit: int) -> None:
+    """As root, RLIMIT_NPROC does not hold: cap the worker's task count with a pids cgroup."""
+    for controller in _CONTROLLERS:
+        if os.path.exists(os.path.join(controller, "cgroup.procs")) and (
+            controller.endswith("pids") or _v2_has_pids(controller)
+        ):
+            group = os.path.join(controller, cgroup_name(os.getpid()))
+            try:
+                os.mkdir(group, 0o755)
+                _write(os.path.join(group, "pids.max"), str(limit))
+                _write(os.path.join(group, "cgroup.procs"), "0")
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.rmdir(group)
+                iso.add(names.PROCESS_CGROUP, False, f"{group}: {exc.strerror}")
+                return
+            iso.add(names.PROCESS_CGROUP, True, f"at most {limit} tasks per worker (pids cgroup)")
+            return
+    iso.add(names.PROCESS_CGROUP, False, "no writable pids cgroup controller")
+
+
+def _v2_has_pids(root: str) -> bool:
+    try:
+        with open(os.path.join(root, "cgroup.subtree_control"), encoding="ascii") as f:
+            return "pids" in f.read().split()
+    except OSError:
+        return False
+
+
+def cgroup_name(worker_pid: int) -> str:
+    return f"quiz-sandbox-{worker_pid}"
+
+
+def _leave_cgroup() -> None:
+    """In the outer process, once the worker has ended: move to the parent group, remove ours."""
+    for controller in _CONTROLLERS:
+        group = os.path.join(controller, cgroup_name(os.getpid()))
+        if os.path.isdir(group):
+            with contextlib.suppress(OSError):
+                _write(os.path.join(controller, "cgroup.procs"), "0")
+                os.rmdir(group)
+
+
+def remove_stale_cgroups() -> None:
+    """Remove the groups of workers that ended without cleaning up (their pid is gone)."""
+    for controller in _CONTROLLERS:
+        try:
+            entries = os.listdir(controller)
+        except OSError:
+            continue
+        for entry in entries:
+            prefix, _, pid = entry.rpartition("-")
+            if prefix == "quiz-sandbox" and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(controller, entry))
+
+
+def remove_cgroup(worker_pid: int, wait_seconds: float) -> None:
+    """Called by the host after the worker ended: the cgroup directory would stay otherwise.
+    Its last processes may still be dying, so wait (bounded) until it is empty."""
+    for controller in _CONTROLLERS:
+        group = os.path.join(controller, cgroup_name(worker_pid))
+        deadline = time.monotonic() + wait_seconds
+        while os.path.isdir(group):
+            try:
+                os.rmdir(group)
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+
+
+def _enter_user_namespace(iso: Isolation, map_nobody: bool) -> None:
+    uid, gid = os.getuid(), os.getgid()
+    helper = None
+    if uid == 0 and map_nobody:
+        go_read, go_write = os.pipe()
+        done_read, done_write = os.pipe()
+        me = os.getpid()
+        helper = os.fork()
+        if helper == 0:
+            _map_from_outside(me, go_read, done_write)
+        os.close(go_read)
+        os.close(done_write)
+    try:
+        linux.unshare(linux.CLONE_NEWUSER)
+    except OSError as exc:
+        if helper is not None:
+            os.close(go_write)  # the helper reads EOF, fails, and exits
+            os.close(done_read)
+            os.waitpid(helper, 0)
+        iso.add(names.USER_NAMESPACE, False, f"the kernel refused it ({exc.strerror})")
+        return
+    iso.user_namespace = True
+    mapped_two = False
+    if helper is not None:
+        os.write(go_write, b"g")
+        os.close(go_write)
+        mapped_two = os.read(done_read, 1) == b"\x00"
+        os.close(done_read)
+        os.waitpid(helper, 0)
+    if not mapped_two:
+        # Only our own ids can be mapped from inside; runs stay "root" here with no capabilities.
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"0 {uid} 1\n")
+        _write("/proc/self/gid_map", f"0 {gid} 1\n")
+    else:
+        iso.run_uid = iso.run_gid = INNER_UID
+        iso.may_setgroups = True
+    iso.add(names.USER_NAMESPACE, True, "runs hold no capabilities outside the worker's namespace")
+
+
+def _enter_other_namespaces(iso: Isolation, scratch_root: str, scratch_mb: int) -> None:
+    may = iso.user_namespace or os.getuid() == 0
+    refused = "needs a user namespace or root"
+    try:
+        if not may:
+            raise OSError(1, refused)
+        linux.unshare(linux.CLONE_NEWNET)
+        iso.add(names.NETWORK_NAMESPACE, True, "no interfaces but a loopback that is down")
+    except OSError as exc:
+        iso.add(names.NETWORK_NAMESPACE, False, exc.strerror or refused)
+    try:
+        if not may:
+            raise OSError(1, refused)
+        linux.unshare(linux.CLONE_NEWNS)
+        linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE, None)
+        linux.mount(
+            "tmpfs",
+            scratch_root,
+            "tmpfs",
+            linux.MS_NOSUID | linux.MS_NODEV,
+            f"size={scratch_mb}m,mode=0711",
+        )
+        iso.scratch_tmpfs = True
+        iso.add(names.SCRATCH_TMPFS, True, f"at most {scratch_mb} MiB, invisible to the host")
+    except OSError as exc:
+        iso.add(names.SCRATCH_TMPFS, False, exc.strerror or refused)
+    try:
+        if not may:
+            raise OSError(1, refused)
+        linux.unshare(linux.CLONE_NEWPID)
+        iso.pid_namespace = True
+    except OSError as exc:
+        iso.add(names.PID_NAMESPACE, False, f"{exc.strerror}: setsid daemons may outlive a run")
+
+
+def _become_init() -> None:
+    """Fork the namespace's init; this (outer) process waits for it and exits with it."""
+    child = os.fork()
+    if child == 0:
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        return
+    # The outer process must not hold the host's pipes, or the host would miss the worker's end.
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    code = 1
+    try:
+        while True:
+            try:
+                _, status = os.waitpid(child, 0)
+            except InterruptedError:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            break
+        _leave_cgroup()
+    finally:
+        os._exit(code if code >= 0 else 128 - code)
+
+
+def isolate(
+    scratch_root: str, scratch_mb: int, task_limit: int, python_paths: list[str]
+) -> Isolation:
+    iso = Isolation()
+    if not sys.platform.startswith("linux"):
+        iso.add(names.USER_NAMESPACE, False, "namespaces need Linux")
+        return iso
+    if os.getuid() == 0:
+        _join_pids_cgroup(iso, task_limit)
+    map_nobody = _reachable_by_others(python_paths)
+    _enter_user_namespace(iso, map_nobody)
+    _enter_other_namespaces(iso, scratch_root, scratch_mb)
+    if iso.pid_namespace:
+        _become_init()
+        iso.add(names.PID_NAMESPACE, True, "the worker is init: nothing a run starts outlives it")
+    if not iso.user_namespace and os.getuid() == 0 and map_nobody:
+        iso.run_uid, iso.run_gid, iso.may_setgroups = NOBODY, NOBODY, True
+    return iso

@@ -1,0 +1,153 @@
+"""Landlock rulesets: writes only under the scratch root, reads only where Python and torch live.
+
+A worker builds one ruleset when it starts; each run's child applies it to itself with
+`restrict_self` just before running code. Which parts apply depends on the kernel's ABI
+version: file access (1+), TCP bind/connect (4+), signal and abstract-socket scoping (6+).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import sysconfig
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from quiz.sandbox import linux
+
+_SYS_CREATE_RULESET = 444
+_SYS_ADD_RULE = 445
+_SYS_RESTRICT_SELF = 446
+_CREATE_RULESET_VERSION = 1
+_RULE_PATH_BENEATH = 1
+
+_EXECUTE = 1 << 0
+_WRITE_FILE = 1 << 1
+_READ_FILE = 1 << 2
+_READ_DIR = 1 << 3
+_FS_ABI1 = (1 << 13) - 1  # every file-system right of ABI 1
+_REFER = 1 << 13  # ABI 2
+_TRUNCATE = 1 << 14  # ABI 3
+_IOCTL_DEV = 1 << 15  # ABI 5
+_NET_BIND_TCP = 1 << 0  # ABI 4
+_NET_CONNECT_TCP = 1 << 1
+_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
+_SCOPE_SIGNAL = 1 << 1
+
+_READ_ONLY = _EXECUTE | _READ_FILE | _READ_DIR
+_FILE_RIGHTS = _EXECUTE | _WRITE_FILE | _READ_FILE | _TRUNCATE | _IOCTL_DEV
+
+# Outside Python's own directories: shared libraries torch may dlopen later, the few files the
+# standard library reads at run time (time zones, the dynamic loader's cache), and the CPU
+# description torch's cpuinfo reads on a run's first tensor operation.
+_SYSTEM_READ_PATHS = (
+    "/proc/cpuinfo",
+    "/sys/devices/system/cpu",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local/lib",
+    "/lib",
+    "/lib64",
+    "/usr/share/zoneinfo",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/dev/urandom",
+    "/dev/zero",
+)
+_READ_WRITE_DEVICES = ("/dev/null",)
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A built ruleset: its fd (inherited by each forked child) and what it covers."""
+
+    fd: int
+    abi: int
+    network: bool  # TCP bind/connect denied
+    scoped: bool  # signals and abstract unix sockets confined to the run
+
+
+def abi_version() -> int:
+    """The kernel's Landlock ABI version; raises OSError when Landlock is absent or disabled."""
+    return linux.syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION)
+
+
+def python_read_paths() -> list[str]:
+    """Directories holding the interpreter, the standard library and installed packages."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for scheme_path in sysconfig.get_paths().values():
+        paths.add(scheme_path)
+    return sorted(paths)
+
+
+def _fs_rights(abi: int) -> int:
+    rights = _FS_ABI1
+    if abi >= 2:
+        rights |= _REFER
+    if abi >= 3:
+        rights |= _TRUNCATE
+    if abi >= 5:
+        rights |= _IOCTL_DEV
+    return rights
+
+
+def _add_path(ruleset_fd: int, path: str, access: int) -> None:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return  # a path this system does not have needs no rule
+    try:
+        if not os.path.isdir(path):
+            access &= _FILE_RIGHTS
+        attr = _PathBeneathAttr(access, fd)
+        linux.syscall(
+            _SYS_ADD_RULE, ctypes.c_int(ruleset_fd), _RULE_PATH_BENEATH, ctypes.byref(attr), 0
+        )
+    finally:
+        os.close(fd)
+
+
+def build(writable: str, readable: Iterable[str]) -> Ruleset:
+    """Create the ruleset: full rights under `writable`, read/execute under `readable`."""
+    abi = abi_version()
+    fs = _fs_rights(abi)
+    net = (_NET_BIND_TCP | _NET_CONNECT_TCP) if abi >= 4 else 0
+    scoped = (_SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL) if abi >= 6 else 0
+    attr = _RulesetAttr(fs, net, scoped)
+    size = ctypes.sizeof(_RulesetAttr) if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset_fd = linux.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
+    os.set_inheritable(ruleset_fd, True)
+    try:
+        for path in readable:
+            _add_path(ruleset_fd, path, _READ_ONLY & fs)
+        for path in _READ_WRITE_DEVICES:
+            _add_path(ruleset_fd, path, (_READ_FILE | _WRITE_FILE | _TRUNCATE) & fs)
+        # The scratch root gets every right except making device nodes.
+        _add_path(ruleset_fd, writable, fs & ~((1 << 6) | (1 << 11)))
+    except OSError:
+        os.close(ruleset_fd)
+        raise
+    return Ruleset(fd=ruleset_fd, abi=abi, network=bool(net), scoped=bool(scoped))
+
+
+def default_readable() -> list[str]:
+    return python_read_paths() + list(_SYSTEM_READ_PATHS)
+
+
+def restrict_self(ruleset_fd: int) -> None:
+    """Confine the calling thread (and all it starts) for good; needs no_new_privs first."""
+    linux.syscall(_SYS_RESTRICT_SELF, ctypes.c_int(ruleset_fd), 0)

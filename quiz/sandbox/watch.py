@@ -1,0 +1,275 @@
+"""Watching one run from its worker: collect its output and report, enforce the wall clock and
+the output cap, notice cancellation, and turn whatever happened into a RunResult.
+
+Everything read here comes from hostile code: output is capped as it arrives, the report is
+parsed as plain JSON and checked field by field, and anything malformed counts against the run.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from quiz.sandbox import framing
+from quiz.sandbox.child import CHANNEL_LOST
+from quiz.sandbox.protocol import RunResult, RunStatus
+
+MAX_REPORT_LINE = 16 * 1024 * 1024
+_TEXT_LIMIT = 1024 * 1024
+_MAX_VALUES = 4096
+_REPORTABLE = {RunStatus.OK, RunStatus.ERROR, RunStatus.MEMORY}
+
+
+@dataclass(frozen=True)
+class RunPipes:
+    """The worker's ends of one child's pipes, plus a pidfd that turns readable when it exits."""
+
+    stdout: int
+    stderr: int
+    result: int
+    pidfd: int
+
+
+@dataclass
+class _Stream:
+    limit: int
+    data: bytearray = field(default_factory=bytearray)
+    overflow: bool = False
+    closed: bool = False
+
+    def take(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        if len(chunk) > room:
+            self.data += chunk[: max(room, 0)]
+            self.overflow = True
+        else:
+            self.data += chunk
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.overflow:
+            text += f"\n[... output truncated at {_size(self.limit)} ...]\n"
+        return text
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024} KiB" if limit % 1024 == 0 else f"{limit} bytes"
+
+
+def clean_text(value: object, limit: int = _TEXT_LIMIT) -> str | None:
+    """A string from the child, made valid UTF-8 and bounded; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    return value[:limit].encode("utf-8", errors="replace").decode("utf-8")
+
+
+@dataclass
+class Watch:
+    """The state of one run as its worker sees it."""
+
+    output_limit: int
+    stdout: _Stream = field(init=False)
+    stderr: _Stream = field(init=False)
+    report: dict[str, Any] | None = None
+    setup_error: str | None = None
+    garbage: bool = False
+    last_segment: str | None = None
+    exited: bool = False
+    timed_out: bool = False
+    cancelled: bool = False
+    started: float = field(default_factory=time.monotonic)
+    ended: float = 0.0
+    _results: framing.LineBuffer = field(
+        default_factory=lambda: framing.LineBuffer(MAX_REPORT_LINE)
+    )
+
+    def __post_init__(self) -> None:
+        self.stdout = _Stream(self.output_limit)
+        self.stderr = _Stream(self.output_limit)
+
+    def _take_result(self, chunk: bytes) -> None:
+        try:
+            self._results.feed(chunk)
+            lines = self._results.lines()
+        except framing.FrameError:
+            self.garbage = True
+            return
+        for line in lines:
+            try:
+                message = framing.decode(line)
+            except framing.FrameError:
+                self.garbage = True
+                continue
+            if "segment" in message:
+                self.last_segment = clean_text(message["segment"], 200)
+            elif isinstance(message.get("report"), dict):
+                self.report = message["report"]
+            elif "setup_error" in message:
+                self.setup_error = clean_text(message["setup_error"], 2000) or "unknown"
+            else:
+                self.garbage = True
+
+    def _read(self, fd: int, stream: _Stream | None) -> bool:
+        """Read what is there; False once the pipe is at EOF."""
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        if stream is None:
+            self._take_result(chunk)
+        else:
+            stream.take(chunk)
+        return True
+
+    def follow(
+        self, pipes: RunPipes, timeout: float, host_fd: int, on_host: Callable[[bytes], bool]
+    ) -> None:
+        """Read until the child reports or exits, the clock runs out, stdout floods, or the host
+        cancels (`on_host` gets each chunk from the host and says whether to stop)."""
+        deadline = self.started + timeout
+        streams = {pipes.stdout: self.stdout, pipes.stderr: self.stderr}
+        open_fds = {pipes.stdout, pipes.stderr, pipes.result}
+        while self.report is None and not self.stdout.overflow:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                break
+            ready, _, _ = select.select([*open_fds, pipes.pidfd, host_fd], [], [], remaining)
+            if host_fd in ready:
+                try:
+                    chunk = os.read(host_fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if on_host(chunk):
+                    self.cancelled = True
+                    break
+            for fd in ready:
+                if fd in open_fds and not self._read(fd, streams.get(fd)):
+                    open_fds.discard(fd)
+            if pipes.pidfd in ready:
+                self.exited = True
+                break
+        self.ended = time.monotonic()
+
+    def drain(self, pipes: RunPipes) -> None:
+        """Take what is still buffered in the pipes without waiting for anyone to close them."""
+        streams = {pipes.stdout: self.stdout, pipes.stderr: self.stderr, pipes.result: None}
+        for fd, stream in streams.items():
+            os.set_blocking(fd, False)
+            for _ in range(1024):  # bounded: a surviving writer cannot keep us here
+                if (stream is not None and stream.overflow) or not self._read_nonblocking(
+                    fd, stream
+                ):
+                    break
+
+    def _read_nonblocking(self, fd: int, stream: _Stream | None) -> bool:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:  # BlockingIOError included: nothing more is there now
+            return False
+        if not chunk:
+            return False
+        if stream is None:
+            self._take_result(chunk)
+        else:
+            stream.take(chunk)
+        return True
+
+    def result(self, wait_status: int | None) -> RunResult:
+        """What happened, in order of precedence; `wait_status` is needed only without a report."""
+        notes: list[str] = []
+        if self.stderr.overflow:
+            notes.append(f"stderr truncated at {_size(self.output_limit)}")
+        base: dict[str, Any] = {
+            "stdout": self.stdout.text(),
+            "stderr": self.stderr.text(),
+            "duration_ms": round((self.ended - self.started) * 1000, 3),
+        }
+        if self.cancelled:
+            return RunResult(RunStatus.KILLED, notes=(*notes, "cancelled"), **base)
+        if self.stdout.overflow:
+            note = f"stdout truncated at {_size(self.output_limit)}: the run was stopped"
+            return RunResult(RunStatus.OUTPUT_LIMIT, notes=(*notes, note), **base)
+        if self.timed_out:
+            return RunResult(
+                RunStatus.TIMEOUT, segment=self.last_segment, notes=tuple(notes), **base
+            )
+        if self.report is not None:
+            return self._from_report(notes, base)
+        return self._from_exit(wait_status, notes, base)
+
+    def _from_report(self, notes: list[str], base: dict[str, Any]) -> RunResult:
+        report = self.report or {}
+        try:
+            status = RunStatus(str(report.get("status")))
+        except ValueError:
+            status = None
+        values = report.get("values")
+        child_notes = report.get("notes")
+        if (
+            status not in _REPORTABLE
+            or not isinstance(values, list)
+            or len(values) > _MAX_VALUES
+            or not isinstance(child_notes, list)
+        ):
+            notes.append("the run sent an unreadable report")
+            return RunResult(RunStatus.KILLED, notes=tuple(notes), **base)
+        assert status is not None
+        clean_values = tuple(clean_text(v) or "" for v in values)
+        extra = tuple(clean_text(n, 2000) or "" for n in child_notes[:16])
+        return RunResult(
+            status,
+            exception=clean_text(report.get("exception"), 200),
+            traceback=clean_text(report.get("traceback")),
+            segment=clean_text(report.get("segment"), 200),
+            values=clean_values,
+            notes=(*notes, *extra),
+            **base,
+        )
+
+    def _from_exit(
+        self, wait_status: int | None, notes: list[str], base: dict[str, Any]
+    ) -> RunResult:
+        segment = self.last_segment
+        if self.setup_error is not None:
+            notes.append(f"the sandbox could not start the run: {self.setup_error}")
+            return RunResult(RunStatus.KILLED, notes=tuple(notes), **base)
+        if self.garbage:
+            notes.append("the run wrote garbage on its result channel")
+        if wait_status is None:
+            notes.append("the run vanished without an exit status")
+            return RunResult(RunStatus.KILLED, segment=segment, notes=tuple(notes), **base)
+        if os.WIFSIGNALED(wait_status):
+            sig = os.WTERMSIG(wait_status)
+            if sig == signal.SIGXCPU:
+                notes.append("CPU time limit reached")
+                return RunResult(RunStatus.TIMEOUT, segment=segment, notes=tuple(notes), **base)
+            notes.append(f"died of {_signal_name(sig)}")
+            return RunResult(RunStatus.KILLED, segment=segment, notes=tuple(notes), **base)
+        code = os.waitstatus_to_exitcode(wait_status)
+        if code == CHANNEL_LOST:
+            notes.append("the run closed its own result channel: its outcome is unknown")
+            return RunResult(RunStatus.ERROR, segment=segment, notes=tuple(notes), **base)
+        if code == 0:
+            notes.append(f"exited with code 0 in {segment} before finishing")
+            return RunResult(RunStatus.OK, segment=segment, notes=tuple(notes), **base)
+        notes.append(f"exited with code {code} without a report")
+        return RunResult(
+            RunStatus.ERROR, exception="SystemExit", segment=segment, notes=tuple(notes), **base
+        )
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"

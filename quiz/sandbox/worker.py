@@ -1,0 +1,230 @@
+"""A warm sandbox worker: imports torch once, then serves runs by forking a child per run.
+
+Started by the host (quiz.sandbox.pool) as `python -m quiz.sandbox.worker`, it talks to the host
+in newline-delimited JSON over stdin/stdout. It isolates itself first (quiz.sandbox.isolation),
+keeps one spare child forked and locked down ahead of the next request, and after each run kills
+everything the run started and removes its scratch directory. No card code runs in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import os
+import select
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from quiz.sandbox import child, framing, landlock, linux
+from quiz.sandbox.isolation import Isolation, isolate
+from quiz.sandbox.limits import PROCESS_LIMIT, build_plan, describe_protections, remove_tree
+from quiz.sandbox.watch import RunPipes, Watch
+
+WORKER_NAME = "quiz-worker"
+_REAP_SECONDS = 2.0
+
+
+@dataclass
+class Spare:
+    pid: int
+    pipes: RunPipes
+    control: int  # write end of the child's control pipe
+    scratch: str
+
+
+class Server:
+    def __init__(self, iso: Isolation, plan: child.ChildPlan, scratch_root: str) -> None:
+        self.iso = iso
+        self.plan = plan
+        self.scratch_root = scratch_root
+        self.host = framing.LineBuffer()
+        self.spare: Spare | None = None
+        self.serial = 0
+
+    # -- the spare child -------------------------------------------------------------------
+    def fork_spare(self) -> Spare:
+        self.serial += 1
+        scratch = os.path.join(self.scratch_root, f"run-{self.serial}")
+        os.mkdir(scratch, 0o700)
+        if self.iso.run_uid is not None and self.iso.run_gid is not None:
+            os.chown(scratch, self.iso.run_uid, self.iso.run_gid)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 71
+            try:
+                baseline = child.prepare(
+                    self.plan, child.ChildPipes(out_w, err_w, res_w, ctl_r), scratch
+                )
+                child.serve(baseline)
+            finally:
+                os._exit(code)
+        for fd in (out_w, err_w, res_w, ctl_r):
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        return Spare(pid, RunPipes(out_r, err_r, res_r, pidfd), ctl_w, scratch)
+
+    def _dispose(self, spare: Spare) -> None:
+        self._kill_all(spare.pid)
+        self._reap_everything(spare.pid)
+        for fd in _pipe_fds(spare.pipes):
+            os.close(fd)
+        remove_tree(spare.scratch)
+
+    def _kill_all(self, pid: int) -> None:
+        if self.iso.pid_namespace:
+            # As init of our own namespace: -1 reaches every process but ourselves.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+            return
+        for target in (-pid, pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(target, signal.SIGKILL)
+
+    @staticmethod
+    def _exit_status(spare: Spare) -> int | None:
+        """The run's own wait status, once it is dead (it has been sent SIGKILL already)."""
+        select.select([spare.pipes.pidfd], [], [], _REAP_SECONDS)
+        try:
+            got, status = os.waitpid(spare.pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        return status if got == spare.pid else None
+
+    def _reap_everything(self, pid: int) -> None:
+        """Collect every dead process: as init, all the run left behind, however many."""
+        deadline = time.monotonic() + _REAP_SECONDS
+        target = -1 if self.iso.pid_namespace else pid
+        while time.monotonic() < deadline:
+            try:
+                got, _ = os.waitpid(target, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if got == pid and not self.iso.pid_namespace:
+                return
+            if got == 0:
+                # Something still lives (perhaps forked while we were killing): kill again.
+                self._kill_all(pid)
+                time.sleep(0.001)
+
+    # -- one run -----------------------------------------------------------------------------
+    def run(self, run_id: object, request: dict[str, Any]) -> tuple[dict[str, Any], Spare]:
+        spare = self.spare or self.fork_spare()
+        self.spare = None
+        output_limit = int(request.get("output_limit") or 65536)
+        timeout = float(request.get("timeout") or 5.0)
+        watch = Watch(output_limit)
+        # If the spare died, writing fails; its exit status then explains the run below.
+        with contextlib.suppress(OSError):
+            framing.write_all(spare.control, framing.encode(request))
+        os.close(spare.control)
+
+        def on_host(chunk: bytes) -> bool:
+            if not chunk:
+                return True  # the host is gone: stop the run, then exit
+            self.host.feed(chunk)
+            return any(_is_cancel(line, run_id) for line in self.host.lines())
+
+        watch.follow(spare.pipes, timeout, sys.stdin.fileno(), on_host)
+        self._kill_all(spare.pid)
+        watch.drain(spare.pipes)
+        wait_status = None if watch.report is not None else self._exit_status(spare)
+        reply = {"op": "result", "id": run_id, "result": watch.result(wait_status).to_dict()}
+        return reply, spare
+
+    def serve_forever(self) -> None:
+        stdin = sys.stdin.fileno()
+        while True:
+            if self.spare is None:
+                self.spare = self.fork_spare()
+            select.select([stdin], [], [])
+            chunk = os.read(stdin, 1 << 16)
+            if not chunk:
+                return
+            self.host.feed(chunk)
+            for line in self.host.lines():
+                message = framing.decode(line)
+                if message.get("op") != "run":
+                    continue  # a late cancel for a run that already ended
+                reply, finished = self.run(message.get("id"), message["request"])
+                _send(reply)
+                self._dispose(finished)
+                if self.spare is None:
+                    self.spare = self.fork_spare()
+
+
+def _pipe_fds(pipes: RunPipes) -> tuple[int, ...]:
+    return (pipes.stdout, pipes.stderr, pipes.result, pipes.pidfd)
+
+
+def _is_cancel(line: bytes, run_id: object) -> bool:
+    try:
+        message = framing.decode(line)
+    except framing.FrameError:
+        return False
+    return message.get("op") == "cancel" and message.get("id") == run_id
+
+
+def _send(message: dict[str, Any]) -> None:
+    framing.write_all(sys.stdout.fileno(), framing.encode(message))
+
+
+def _import_torch() -> Any:
+    import torch
+
+    return torch
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m quiz.sandbox.worker")
+    parser.add_argument("--scratch-root", required=True)
+    parser.add_argument("--scratch-mb", type=int, default=256)
+    args = parser.parse_args(argv)
+    iso = isolate(
+        args.scratch_root, args.scratch_mb, PROCESS_LIMIT + 8, landlock.python_read_paths()
+    )
+    # From here on this process is the worker proper (init of its PID namespace when it has one).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        linux.set_process_name(WORKER_NAME)
+        linux.prctl(linux.PR_SET_DUMPABLE, 0)
+        started = time.monotonic()
+        torch = _import_torch()
+        import_ms = (time.monotonic() - started) * 1000
+        # Objects that exist now are never collected: children then do not copy their pages.
+        gc.freeze()
+        ruleset, ruleset_why = _landlock(args.scratch_root)
+        plan = build_plan(iso, ruleset)
+    except Exception as exc:
+        _send({"op": "fatal", "error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    server = Server(iso, plan, args.scratch_root)
+    _send(
+        {
+            "op": "ready",
+            "torch": str(torch.__version__),
+            "import_ms": round(import_ms, 1),
+            "protections": [p.to_dict() for p in describe_protections(iso, ruleset, ruleset_why)],
+        }
+    )
+    server.serve_forever()
+    return 0
+
+
+def _landlock(scratch_root: str) -> tuple[landlock.Ruleset | None, str]:
+    try:
+        return landlock.build(scratch_root, landlock.default_readable()), ""
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
