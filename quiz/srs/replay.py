@@ -101,7 +101,7 @@ def apply(card: CardState, event: LogEvent, scheduler: Scheduler) -> CardState:
     """The card after one event. `scheduler` must have fuzz off: the due comes from the log."""
     match event.kind:
         case Kind.REVIEW:
-            assert event.rating is not None and event.due is not None
+            assert event.rating is not None and event.due is not None, event
             at = from_us(event.time)
             reviewed, _ = scheduler.review_card(to_fsrs(card, at), Rating(event.rating), at)
             leech = Leech(event.leech or 0)
@@ -154,3 +154,31 @@ def fold(key: str, deck_id: str, events: Iterable[LogEvent], scheduler: Schedule
             continue
         card = apply(card, event, scheduler)
     return card
+
+
+def complete(events: Iterable[LogEvent], scheduler: Scheduler, preset: Preset) -> list[LogEvent]:
+    """Fill the fields a review row fixes when it is answered (due, state before, interval
+    before, leech) where an imported row left them empty, replaying the card in log order.
+    `scheduler` must have fuzz off; rows that have the fields keep them."""
+    ordered = list(events)
+    undone = {e.target for e in ordered if e.kind is Kind.UNDO and e.target is not None}
+    card: CardState | None = None
+    out: list[LogEvent] = []
+    for event in ordered:
+        if card is None:
+            card = CardState(key=event.key, deck_id=event.deck_id)
+        if event.kind is Kind.REVIEW and (event.due is None or event.state_before is None):
+            assert event.rating is not None
+            plan = schedule(card, Rating(event.rating), from_us(event.time), scheduler, preset)
+            derived = event.state_before is None
+            event = replace(
+                event,
+                due=plan.due if event.due is None else event.due,
+                state_before=int(plan.state_before) if derived else event.state_before,
+                interval_before=plan.interval_before if derived else event.interval_before,
+                leech=int(plan.leech) if event.leech is None else event.leech,
+            )
+        out.append(event)
+        if not (event.kind is Kind.REVIEW and event.uuid in undone):
+            card = apply(card, event, scheduler)
+    return out

@@ -1,0 +1,79 @@
+"""`quiz history DECK/CARD`: one card's reviews, oldest first, with its current state."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from quiz.errors import QuizError
+
+_GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "history",
+        help="print one card's reviews",
+        description="Print every review of one card (DECK/CARD), including undone ones, marked.",
+    )
+    parser.add_argument("key", metavar="DECK/CARD", help="the card, e.g. hooks/forward-pre-hook")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def _one_line(text: str, width: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def run(args: argparse.Namespace) -> int:
+    from quiz.srs.events import Kind, split_key
+    from quiz.srs.store import Store
+    from quiz.srs.timeutil import from_us
+
+    deck_id, card_id = split_key(args.key)
+    if not deck_id or not card_id:
+        raise QuizError(f"{args.key!r} is not DECK/CARD (e.g. hooks/forward-pre-hook)")
+    with Store.open() as store:
+        events = store.events(args.key)
+        card = store.card(args.key, deck_id)
+    undone = {e.target for e in events if e.kind is Kind.UNDO}
+    reviews = [e for e in events if e.kind is Kind.REVIEW]
+    if args.json:
+        print(json.dumps({
+            "key": args.key,
+            "state": card.state.label,
+            "due": from_us(card.due).isoformat() if card.due is not None else None,
+            "reps": card.reps, "lapses": card.lapses, "suspended": card.suspended,
+            "leech": card.leech, "flag": card.flag,
+            "reviews": [{
+                "uuid": e.uuid, "time": from_us(e.time).isoformat(),
+                "rating": _GRADES.get(e.rating or 0), "proposed": _GRADES.get(e.proposed or 0),
+                "outcome": e.outcome, "duration_ms": e.duration_ms,
+                "answer_text": e.answer_text, "instance": json.loads(e.instance or "{}"),
+                "undone": e.uuid in undone,
+            } for e in reviews],
+        }, indent=2))  # fmt: skip
+        return 0
+    if not events:
+        print(f"{args.key}: no reviews yet")
+        return 0
+    due = from_us(card.due).astimezone().strftime("%Y-%m-%d %H:%M") if card.due else "-"
+    print(
+        f"{args.key}: {card.state.label}, due {due}, {card.reps} reviews, {card.lapses} lapses"
+        + (", suspended" if card.suspended else "")
+        + (", leech" if card.leech else "")
+    )
+    for e in reviews:
+        when = from_us(e.time).astimezone().strftime("%Y-%m-%d %H:%M")
+        grade = _GRADES.get(e.rating or 0, "?")
+        proposed = _GRADES.get(e.proposed or 0)
+        overridden = f"(proposed {proposed})" if proposed and proposed != grade else ""
+        seconds = (e.duration_ms or 0) / 1000
+        mark = "  [undone]" if e.uuid in undone else ""
+        print(
+            f"  {when}  {grade:<5} {overridden:<16}  {e.outcome or '':<11} {seconds:6.1f}s  "
+            f"{_one_line(e.answer_text or '')}{mark}"
+        )
+    return 0
