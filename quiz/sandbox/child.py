@@ -31,6 +31,7 @@ RULESET_FD = 5
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 SPARE_NAME = "quiz-spare"
 RUN_NAME = "quiz-run"
+RUN_NICENESS = 10
 CHANNEL_LOST = 75  # exit code: the run closed its result channel, so its outcome is unknown
 
 
@@ -113,6 +114,9 @@ def _set_limit(which: int, value: int) -> None:
 def prepare(plan: ChildPlan, pipes: ChildPipes, scratch: str) -> int:
     """Lock down a fresh spare child; returns its address-space size before any user code."""
     os.setsid()  # its own process group, so a worker without a PID namespace can kill it whole
+    # Below its worker: a run that saturates the CPUs (fork bomb, 64 threads) must not delay
+    # the worker's timeout and clean-up. Code cannot raise its priority back without privilege.
+    os.nice(RUN_NICENESS)
     linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
     linux.set_process_name(SPARE_NAME)
     signal.signal(signal.SIGINT, signal.default_int_handler)

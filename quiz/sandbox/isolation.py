@@ -15,6 +15,7 @@ import signal
 import stat
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from quiz.sandbox import linux
@@ -191,39 +192,47 @@ def _enter_user_namespace(iso: Isolation, map_nobody: bool) -> None:
     iso.add(names.USER_NAMESPACE, True, "runs hold no capabilities outside the worker's namespace")
 
 
-def _enter_other_namespaces(iso: Isolation, scratch_root: str, scratch_mb: int) -> None:
+OFF = "turned off for this pool"
+
+
+def _unshare_net(iso: Isolation) -> None:
+    linux.unshare(linux.CLONE_NEWNET)
+    iso.add(names.NETWORK_NAMESPACE, True, "no interfaces but a loopback that is down")
+
+
+def _private_scratch(iso: Isolation, scratch_root: str, scratch_mb: int) -> None:
+    linux.unshare(linux.CLONE_NEWNS)
+    linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE, None)
+    options = f"size={scratch_mb}m,mode=0711"
+    linux.mount("tmpfs", scratch_root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, options)
+    iso.scratch_tmpfs = True
+    iso.add(names.SCRATCH_TMPFS, True, f"at most {scratch_mb} MiB, invisible to the host")
+
+
+def _unshare_pid(iso: Isolation) -> None:
+    linux.unshare(linux.CLONE_NEWPID)
+    iso.pid_namespace = True
+
+
+def _enter_other_namespaces(
+    iso: Isolation, scratch_root: str, scratch_mb: int, disable: frozenset[str]
+) -> None:
     may = iso.user_namespace or os.getuid() == 0
-    refused = "needs a user namespace or root"
-    try:
-        if not may:
-            raise OSError(1, refused)
-        linux.unshare(linux.CLONE_NEWNET)
-        iso.add(names.NETWORK_NAMESPACE, True, "no interfaces but a loopback that is down")
-    except OSError as exc:
-        iso.add(names.NETWORK_NAMESPACE, False, exc.strerror or refused)
-    try:
-        if not may:
-            raise OSError(1, refused)
-        linux.unshare(linux.CLONE_NEWNS)
-        linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE, None)
-        linux.mount(
-            "tmpfs",
-            scratch_root,
-            "tmpfs",
-            linux.MS_NOSUID | linux.MS_NODEV,
-            f"size={scratch_mb}m,mode=0711",
-        )
-        iso.scratch_tmpfs = True
-        iso.add(names.SCRATCH_TMPFS, True, f"at most {scratch_mb} MiB, invisible to the host")
-    except OSError as exc:
-        iso.add(names.SCRATCH_TMPFS, False, exc.strerror or refused)
-    try:
-        if not may:
-            raise OSError(1, refused)
-        linux.unshare(linux.CLONE_NEWPID)
-        iso.pid_namespace = True
-    except OSError as exc:
-        iso.add(names.PID_NAMESPACE, False, f"{exc.strerror}: setsid daemons may outlive a run")
+    steps: tuple[tuple[str, str, Callable[[], None]], ...] = (
+        ("net", names.NETWORK_NAMESPACE, lambda: _unshare_net(iso)),
+        ("mount", names.SCRATCH_TMPFS, lambda: _private_scratch(iso, scratch_root, scratch_mb)),
+        ("pid", names.PID_NAMESPACE, lambda: _unshare_pid(iso)),
+    )
+    for key, name, step in steps:
+        if key in disable:
+            iso.add(name, False, OFF)
+        elif not may:
+            iso.add(name, False, "needs a user namespace or root")
+        else:
+            try:
+                step()
+            except OSError as exc:
+                iso.add(name, False, f"the kernel refused it ({exc.strerror})")
 
 
 def _become_init() -> None:
@@ -252,17 +261,28 @@ def _become_init() -> None:
 
 
 def isolate(
-    scratch_root: str, scratch_mb: int, task_limit: int, python_paths: list[str]
+    scratch_root: str,
+    scratch_mb: int,
+    task_limit: int,
+    python_paths: list[str],
+    disable: frozenset[str] = frozenset(),
 ) -> Isolation:
+    """Enter what the kernel allows, except the steps named in `disable` (user, net, mount,
+    pid, cgroup, nobody), which tests use to check that the rest still holds."""
     iso = Isolation()
     if not sys.platform.startswith("linux"):
         iso.add(names.USER_NAMESPACE, False, "namespaces need Linux")
         return iso
-    if os.getuid() == 0:
+    if "cgroup" in disable:
+        iso.add(names.PROCESS_CGROUP, False, OFF)
+    elif os.getuid() == 0:
         _join_pids_cgroup(iso, task_limit)
-    map_nobody = _reachable_by_others(python_paths)
-    _enter_user_namespace(iso, map_nobody)
-    _enter_other_namespaces(iso, scratch_root, scratch_mb)
+    map_nobody = "nobody" not in disable and _reachable_by_others(python_paths)
+    if "user" in disable:
+        iso.add(names.USER_NAMESPACE, False, OFF)
+    else:
+        _enter_user_namespace(iso, map_nobody)
+    _enter_other_namespaces(iso, scratch_root, scratch_mb, disable)
     if iso.pid_namespace:
         _become_init()
         iso.add(names.PID_NAMESPACE, True, "the worker is init: nothing a run starts outlives it")

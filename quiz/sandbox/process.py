@@ -43,7 +43,9 @@ def worker_environment() -> dict[str, str]:
 
 
 class WorkerProcess:
-    def __init__(self, root: Path, index: int, scratch_mb: int = 256) -> None:
+    def __init__(
+        self, root: Path, index: int, scratch_mb: int = 256, disable: frozenset[str] = frozenset()
+    ) -> None:
         self.index = index
         self.scratch = root / f"worker-{index}"
         self.scratch.mkdir(mode=0o711)
@@ -62,6 +64,8 @@ class WorkerProcess:
                 str(self.scratch),
                 "--scratch-mb",
                 str(scratch_mb),
+                "--disable",
+                ",".join(sorted(disable)),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -112,6 +116,13 @@ class WorkerProcess:
             return framing.decode(self._pending.pop(0))
         except framing.FrameError as exc:
             raise WorkerGone(f"the worker sent garbage: {exc}") from None
+
+    def alive(self) -> bool:
+        """Whether an idle worker is still there; it must not have said anything meanwhile."""
+        if self.proc.poll() is not None:
+            return False
+        ready, _, _ = select.select([self._stdout_fd], [], [], 0)
+        return not ready and not self._pending
 
     def _exit_description(self) -> str:
         try:

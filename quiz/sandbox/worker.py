@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from quiz.sandbox import child, framing, landlock, linux
-from quiz.sandbox.isolation import Isolation, isolate
+from quiz.sandbox.isolation import OFF, Isolation, isolate
 from quiz.sandbox.limits import PROCESS_LIMIT, build_plan, describe_protections, remove_tree
 from quiz.sandbox.watch import RunPipes, Watch
 
@@ -136,7 +136,9 @@ class Server:
         watch.follow(spare.pipes, timeout, sys.stdin.fileno(), on_host)
         self._kill_all(spare.pid)
         watch.drain(spare.pipes)
-        wait_status = None if watch.report is not None else self._exit_status(spare)
+        # Only a run that ended by itself needs its exit status; after a timeout, flood or cancel
+        # the answer is known, and waiting for a fork bomb to finish dying would only delay it.
+        wait_status = self._exit_status(spare) if watch.exited and watch.report is None else None
         reply = {"op": "result", "id": run_id, "result": watch.result(wait_status).to_dict()}
         return reply, spare
 
@@ -187,9 +189,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m quiz.sandbox.worker")
     parser.add_argument("--scratch-root", required=True)
     parser.add_argument("--scratch-mb", type=int, default=256)
+    parser.add_argument("--disable", default="", help="comma-separated protections to skip")
     args = parser.parse_args(argv)
+    disable = frozenset(filter(None, args.disable.split(",")))
     iso = isolate(
-        args.scratch_root, args.scratch_mb, PROCESS_LIMIT + 8, landlock.python_read_paths()
+        args.scratch_root,
+        args.scratch_mb,
+        PROCESS_LIMIT + 8,
+        landlock.python_read_paths(),
+        disable,
     )
     # From here on this process is the worker proper (init of its PID namespace when it has one).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -201,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import_ms = (time.monotonic() - started) * 1000
         # Objects that exist now are never collected: children then do not copy their pages.
         gc.freeze()
-        ruleset, ruleset_why = _landlock(args.scratch_root)
+        ruleset, why = (None, OFF) if "landlock" in disable else _landlock(args.scratch_root)
         plan = build_plan(iso, ruleset)
     except Exception as exc:
         _send({"op": "fatal", "error": f"{type(exc).__name__}: {exc}"})
@@ -212,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "op": "ready",
             "torch": str(torch.__version__),
             "import_ms": round(import_ms, 1),
-            "protections": [p.to_dict() for p in describe_protections(iso, ruleset, ruleset_why)],
+            "protections": [p.to_dict() for p in describe_protections(iso, ruleset, why)],
         }
     )
     server.serve_forever()

@@ -1,0 +1,83 @@
+"""`quiz exec FILE.py [--json]`: run a file in the sandbox exactly as card code runs.
+
+Deck-less: the file is one segment named after it, with a fresh namespace, the seeds set, and
+the default 5 s timeout. Exit 0 when the run is ok, 1 otherwise, 2 when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from quiz.errors import QuizError
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "exec",
+        help="run a Python file in the sandbox, as card code runs",
+        description=(
+            "Run FILE in the sandbox exactly as card code runs (fresh namespace, seeds set, "
+            "every protection on) and print its output and how it ended."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE.py", help="the Python file to run")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: status, stdout, stderr, exception, traceback, duration_ms",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="wall clock (default 5)"
+    )
+    parser.set_defaults(func=run)
+
+
+def _read_source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuizError(f"{path}: not UTF-8 text ({exc.reason})", title="Cannot read") from None
+    except OSError as exc:
+        raise QuizError(f"{path}: {exc.strerror or exc}", title="Cannot read") from None
+
+
+def _status_line(result: Any) -> str:
+    what = result.status.value
+    if result.exception:
+        what += f" ({result.exception}"
+        what += f" in {result.segment})" if result.segment else ")"
+    return f"quiz exec: {what} in {result.duration_ms:.0f} ms"
+
+
+def run(args: argparse.Namespace) -> int:
+    from quiz.config import load_config
+    from quiz.sandbox.pool import SandboxPool
+    from quiz.sandbox.protocol import RunRequest, Segment
+
+    path = Path(args.file)
+    source = _read_source(path)
+    request = RunRequest((Segment(path.name, source),), timeout=args.timeout)
+    config = load_config()
+    # One worker: a single run needs no more, and it starts in the time one torch import takes.
+    with SandboxPool(
+        workers=1,
+        memory_mb=config.sandbox_memory_mb,
+        output_limit=config.sandbox_output_kb * 1024,
+    ) as pool:
+        result = pool.run(request)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(result.stderr)
+        if result.traceback:
+            sys.stderr.write(result.traceback)
+        for note in result.notes:
+            print(f"quiz exec: {note}", file=sys.stderr)
+        print(_status_line(result), file=sys.stderr)
+    return 0 if result.ok else 1
