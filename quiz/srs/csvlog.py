@@ -232,14 +232,18 @@ def import_csv(store: Store, path: Path) -> ImportResult:
         by_key: dict[str, list[LogEvent]] = {}
         for event in fresh.values():
             by_key.setdefault(event.key, []).append(event)
+        completed: dict[str, LogEvent] = {}
         for key, new_events in by_key.items():
-            deck_id = new_events[0].deck_id
-            preset = presets.for_deck(deck_id)
-            plain = scheduler_for(preset, fuzz=False)
+            preset = presets.for_deck(new_events[0].deck_id)
             old = store.events_for(conn, key)
             merged = sorted([*old, *new_events], key=lambda e: (e.time, e.id is None, e.id or 0))
-            completed = {e.uuid: e for e in complete(merged, plain, preset)}
-            store.append_missing(conn, (completed[e.uuid] for e in new_events))
+            for event in complete(merged, scheduler_for(preset, fuzz=False), preset):
+                completed[event.uuid] = event
+        # In file order, so a backup restored into an empty database keeps its arrival order.
+        store.append_missing(conn, (completed[uuid] for uuid in fresh))
+        for key, new_events in by_key.items():
+            deck_id = new_events[0].deck_id
+            plain = scheduler_for(presets.for_deck(deck_id), fuzz=False)
             store.put_card(conn, fold(key, deck_id, store.events_for(conn, key), plain))
     return ImportResult(added=len(fresh), skipped=len(events) - len(fresh), cards=len(by_key))
 
