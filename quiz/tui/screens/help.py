@@ -1,0 +1,61 @@
+"""HelpScreen: what the screen underneath is for, and every key it answers to right now."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+
+def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(keys, what they do) for the screen's active bindings; keys sharing an action join."""
+    app = screen.app
+    by_action: dict[str, tuple[list[str], str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if binding.action in ("app.help", "app.command_palette"):
+            continue
+        label = binding.description or binding.action
+        keys, _ = by_action.setdefault(binding.action, ([], label))
+        display = (
+            app.get_key_display(binding)
+            if binding.key_display
+            else app.get_key_display(Binding(key, binding.action))
+        )
+        if display not in keys:
+            keys.append(display)
+    return [(", ".join(keys), label) for keys, label in by_action.values()]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        about = str(getattr(self.under, "HELP", "")) or "Keys for this screen."
+        with Vertical(id="help", classes="dialog"):
+            yield Static(Content.styled("Help", "bold"), classes="dialog-title")
+            yield Static(about, id="help-about", markup=False)
+            yield DataTable(id="help-keys", cursor_type="none", show_header=False)
+            yield Static(
+                Content.styled("? opens this on every screen · Esc closes it", "dim"),
+                id="help-foot",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("key", "action")
+        for keys, label in key_rows(self.under):
+            table.add_row(Text(keys, style="bold"), Text(label))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

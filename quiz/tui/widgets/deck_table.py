@@ -1,0 +1,76 @@
+"""DeckTable: the home screen's deck tree with Anki's New / Learn / Due columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from quiz.tui.theming import DUE, LEARN, NEW, theme_style
+
+ALL_DECKS = "*"
+
+
+@dataclass(frozen=True)
+class DeckRow:
+    key: str  # a deck id, or ALL_DECKS for the root
+    title: str
+    new: int
+    learn: int
+    due: int
+
+
+class DeckTable(DataTable[Text]):
+    """One root row for all decks, then one branch per deck. Enter selects (RowSelected)."""
+
+    DEFAULT_CSS = """
+    DeckTable {
+        height: auto;
+        max-height: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
+        self._rows: Sequence[DeckRow] = ()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", lambda: self.show(self._rows), init=False)
+
+    def show(self, rows: Sequence[DeckRow]) -> None:
+        """Replace the rows, keeping the cursor on the same deck when it is still there."""
+        selected = self.selected_key
+        self._rows = rows
+        # Columns are rebuilt too: a cleared table keeps stale header widths otherwise.
+        self.clear(columns=True)
+        self.add_column("Deck", key="deck")
+        for name in ("New", "Learn", "Due"):
+            self.add_column(Text(name, justify="right"), key=name.lower(), width=5)
+        variables = self.app.get_css_variables()
+        styles = (theme_style(variables, NEW), theme_style(variables, LEARN))
+        due_style = theme_style(variables, DUE)
+        for index, row in enumerate(rows):
+            if row.key == ALL_DECKS:
+                label = Text(row.title, style="bold")
+            else:
+                branch = "└─ " if index == len(rows) - 1 else "├─ "
+                label = Text.assemble((branch, "dim"), row.title)
+            cells = [label]
+            for value, style in zip(
+                (row.new, row.learn, row.due), (*styles, due_style), strict=True
+            ):
+                cells.append(Text(str(value), style=style if value else "dim", justify="right"))
+            self.add_row(*cells, key=row.key)
+        keys = [row.key for row in rows]
+        if selected in keys:
+            self.move_cursor(row=keys.index(selected))
+
+    @property
+    def selected_key(self) -> str | None:
+        """The deck id under the cursor (ALL_DECKS for the root), None when empty."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return key
