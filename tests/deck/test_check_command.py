@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from quiz.cli import main
-from quiz.commands.check import CheckSession
+from quiz.deck.session import CheckSession
 from tests.deck.fakes import ExecRunner
 
 GOOD = """\
