@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -130,7 +131,7 @@ class CheckSession:
         )
         if library.failures:
             line += f"; {len(library.failures)} deck files could not be loaded"
-        print(line, file=self.err if self.as_json else self.out)
+        print(line, file=self.err if self.as_json else self.out, flush=True)
 
     def orphans_note(self, decks: Sequence[Deck]) -> None:
         """Review history for cards no deck has any more (another part owns the store)."""
@@ -142,11 +143,15 @@ class CheckSession:
             from quiz.srs.store import Store
         except ImportError:
             return
-        store = Store.open(database)
         try:
-            lost = sorted(str(key) for key in orphans(store, list(decks)))
-        finally:
-            store.close()
+            store = Store.open(database)
+            try:
+                lost = sorted(str(key) for key in orphans(store, list(decks)))
+            finally:
+                store.close()
+        except QuizError as exc:  # a damaged history must not fail a deck check
+            print(f"note: could not read the review history: {exc.message}", file=self.err)
+            return
         if lost:
             shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
             print(
@@ -154,16 +159,18 @@ class CheckSession:
                 file=self.err,
             )
 
-    def watch(self) -> int:
-        """Check now, then again after every save, until interrupted (Ctrl+C)."""
+    def watch(self, stop: threading.Event | None = None) -> int:
+        """Check now, then again after every save, until interrupted (or `stop` is set)."""
         import watchfiles
 
         status = self.safe_once()
         roots = [p for p in self.paths if p.exists()]
-        print(f"watching {', '.join(map(str, roots))} (Ctrl+C to stop)", file=self.err)
-        for changes in watchfiles.watch(*roots, watch_filter=_deck_change, raise_interrupt=False):
+        print(f"watching {', '.join(map(str, roots))} (Ctrl+C to stop)", file=self.err, flush=True)
+        for changes in watchfiles.watch(
+            *roots, watch_filter=_deck_change, stop_event=stop, raise_interrupt=False
+        ):
             changed = sorted({Path(path).name for _, path in changes})
-            print(f"\nchanged: {', '.join(changed)}", file=self.err)
+            print(f"changed: {', '.join(changed)}", file=self.err, flush=True)
             status = self.safe_once()
         return status
 

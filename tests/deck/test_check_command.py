@@ -121,3 +121,32 @@ def test_invalid_only_exits_2_without_a_sandbox(
     err = capsys.readouterr().err
     assert f"{deck}:3:1: invalid: unknown field 'titel' in a deck; did you mean 'title'?" in err
     assert "Traceback" not in err
+
+
+def test_history_no_deck_claims_is_noted(
+    tmp_path: Path, quiz_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quiz.paths import locations
+    from quiz.srs import maintenance
+    from quiz.srs.store import Store
+
+    Store.open(locations().database).close()
+    seen: list[list[str]] = []
+
+    def fake_orphans(store: Store, decks: list[object]) -> list[str]:
+        seen.append([getattr(d, "id", "") for d in decks])
+        return ["gone/card-a", "gone/card-b"]
+
+    monkeypatch.setattr(maintenance, "orphans", fake_orphans)
+    check, _, err = session(tmp_path, GOOD)
+    assert check.once() == 0
+    assert seen == [["good"]]
+    assert "note: review history for 2 cards that no deck has: gone/card-a, gone/card-b" in (
+        err.getvalue()
+    )
+
+
+def test_no_database_no_note(tmp_path: Path) -> None:
+    check, _, err = session(tmp_path, GOOD)
+    assert check.once() == 0
+    assert "note:" not in err.getvalue()
