@@ -130,6 +130,14 @@ class DeckBuilder:
             return None
         return str(node.value)
 
+    def nonblank(self, node: Node, name: str) -> str | None:
+        """A string with something in it (text a learner reads cannot be blank)."""
+        value = self.string(node, name)
+        if value is not None and not value.strip():
+            self.report(node, f"'{name}' is empty")
+            return None
+        return value
+
     def slug(self, node: Node, name: str) -> str | None:
         value = self.string(node, name)
         if value is None:
@@ -146,7 +154,7 @@ class DeckBuilder:
     def text(self, node: Node, name: str) -> Text | None:
         """A string, or a map of ISO 639-1 codes to strings that includes `en`."""
         if isinstance(node, ScalarNode):
-            value = self.string(node, name)
+            value = self.nonblank(node, name)
             return None if value is None else Text.plain(value)
         if not isinstance(node, MappingNode):
             self.report(node, f"'{name}' must be a string or a language map, not {_shown(node)}")
@@ -160,7 +168,7 @@ class DeckBuilder:
                     + _suggest(lang, ISO_639_1),
                 )
                 continue
-            value = self.string(value_node, f"{name}.{lang}")
+            value = self.nonblank(value_node, f"{name}.{lang}")
             if value is not None:
                 by_lang[lang] = value
         if "en" not in by_lang:

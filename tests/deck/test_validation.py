@@ -156,8 +156,12 @@ def test_a_valid_deck_has_no_problems() -> None:
             "deck.yaml:7:28: demo/a: unknown language code 'zz' in 'prompt'",
         ),
         (
-            card("id: a\ntype: flip\nprompt: p\nanswer: {en: a, ko: }\n"),
-            "deck.yaml:8:24: demo/a: 'answer.ko' is empty",
+            card("id: a\ntype: flip\nprompt: p\nanswer: {en: a, ko: ' '}\n"),
+            "deck.yaml:8:25: demo/a: 'answer.ko' is empty",
+        ),
+        (
+            card("id: a\ntype: flip\nprompt: ''\nanswer: a\n"),
+            "deck.yaml:7:13: demo/a: 'prompt' is empty",
         ),
         # code cards
         (
