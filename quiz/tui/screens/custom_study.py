@@ -43,7 +43,7 @@ class CustomStudyScreen(ModalScreen[None]):
             yield Select(
                 [(d.title.get(lang), d.id) for d in decks],
                 prompt="All decks",
-                value=self.deck_id if self.deck_id is not None else Select.BLANK,
+                value=self.deck_id if self.deck_id is not None else Select.NULL,
                 id="custom-deck",
             )
             yield Label("Tag")

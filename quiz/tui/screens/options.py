@@ -71,7 +71,11 @@ class OptionsScreen(Screen[None]):
         scopes += [(d.title.get(lang), d.id) for d in decks]
         yield Header(show_clock=False, icon="◆")
         with VerticalScroll(id="options"):
-            yield Select(scopes, value=self.scope, allow_blank=False, id="options-scope")
+            with Horizontal(classes="option-row"):
+                yield Label("Settings for", classes="option-label")
+                yield Select(
+                    scopes, value=self.scope, allow_blank=False, id="options-scope", compact=True
+                )
             for key, label, help_text in FIELDS:
                 with Horizontal(classes="option-row"):
                     yield Label(label, classes="option-label")
@@ -80,14 +84,16 @@ class OptionsScreen(Screen[None]):
                             id=f"opt-{key}",
                             validators=[PresetValue(key)],
                             validate_on=["changed", "submitted"],
+                            compact=True,
                         )
                         yield Static(help_text, classes="option-help", id=f"opt-{key}-help")
-            yield Button("Save  ^s", variant="primary", id="options-save")
+            yield Button("Save  ^s", variant="primary", id="options-save", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "options"
         self.load_scope()
+        self.query_one(f"#opt-{FIELDS[0][0]}", Input).focus()
 
     def _base(self) -> Preset:
         """What the current scope inherits: Anki's defaults, or the default preset for a deck."""
@@ -149,8 +155,21 @@ class OptionsScreen(Screen[None]):
         self.services.refresh_collection()
         self.notify("Saved. New limits apply from the next card.")
 
+    def _dirty(self) -> bool:
+        current = self._current()
+        return any(
+            self.query_one(f"#opt-{key}", Input).value != format_value(key, getattr(current, key))
+            for key, _, _ in FIELDS
+        )
+
     def action_back(self) -> None:
-        if isinstance(self.focused, Input):
-            self.set_focus(None)
+        if not self._dirty():
+            self.dismiss()
             return
-        self.dismiss()
+        from quiz.tui.screens.confirm import ConfirmScreen
+
+        def done(discard: bool | None) -> None:
+            if discard:
+                self.dismiss()
+
+        self.app.push_screen(ConfirmScreen("Leave without saving your changes?", "Discard"), done)

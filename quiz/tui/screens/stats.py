@@ -21,7 +21,8 @@ from quiz.tui.widgets.heatmap import YearHeatmap
 if TYPE_CHECKING:
     from quiz.srs.stats import Stats
 
-RECENT_DAYS = 90
+RECENT_DAYS = 60
+CHART_WIDTH = 60  # two cells a day for the forecast, one for recent reviews
 
 
 def _percent(value: float | None) -> str:
@@ -119,7 +120,7 @@ class StatsScreen(Screen[None]):
             ),
             Vertical(
                 Sparkline(forecast, id="stats-forecast"),
-                Static(Content.styled(f"{'today':<{max(len(forecast) - 7, 6)}}in 30 days", "dim")),
+                Static(Content.styled(f"{'today':<{CHART_WIDTH - 10}}in 30 days", "dim")),
                 classes="stats-chart",
             ),
             Static(
