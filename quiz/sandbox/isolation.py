@@ -36,6 +36,7 @@ class Isolation:
     run_gid: int | None = None
     may_setgroups: bool = False
     scratch_tmpfs: bool = False
+    lifeline: int | None = None  # readable (EOF) once the outer process is gone
 
     def add(self, name: str, active: bool, why: str) -> None:
         self.protections.append(Protection(name, active, why))
@@ -235,12 +236,17 @@ def _enter_other_namespaces(
                 iso.add(name, False, f"the kernel refused it ({exc.strerror})")
 
 
-def _become_init() -> None:
-    """Fork the namespace's init; this (outer) process waits for it and exits with it."""
+def _become_init() -> int:
+    """Fork the namespace's init; this (outer) process waits for it and exits with it.
+
+    Returns, in the init, the read end of a lifeline pipe: it reaches EOF when the outer process
+    dies. Init must watch it, because the kernel spares a namespace's init from PDEATHSIG."""
+    lifeline, outer_end = os.pipe()
     child = os.fork()
     if child == 0:
-        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
-        return
+        os.close(outer_end)
+        return lifeline
+    os.close(lifeline)
     # The outer process must not hold the host's pipes, or the host would miss the worker's end.
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -284,7 +290,7 @@ def isolate(
         _enter_user_namespace(iso, map_nobody)
     _enter_other_namespaces(iso, scratch_root, scratch_mb, disable)
     if iso.pid_namespace:
-        _become_init()
+        iso.lifeline = _become_init()
         iso.add(names.PID_NAMESPACE, True, "the worker is init: nothing a run starts outlives it")
     if not iso.user_namespace and os.getuid() == 0 and map_nobody:
         iso.run_uid, iso.run_gid, iso.may_setgroups = NOBODY, NOBODY, True

@@ -81,7 +81,7 @@ class SandboxPool:
     ) -> None:
         """`disable` turns protections off (user, net, mount, pid, cgroup, nobody, landlock):
         only for tests that prove the others still hold, and for diagnosing a strange kernel."""
-        size = workers if workers else (os.cpu_count() or 1)
+        size = workers if workers is not None else (os.cpu_count() or 1)
         if size < 1 or memory_mb < 16 or output_limit < 1:
             raise QuizError(
                 "sandbox: workers must be >= 1, memory at least 16 MiB, output limit >= 1 byte",
@@ -224,6 +224,11 @@ class SandboxPool:
         self.close()
 
     # -- information ------------------------------------------------------------------------
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers' outer processes (for diagnostics and tests)."""
+        with self._cond:
+            return sorted(w.pid for w in self._live)
+
     def protections(self) -> list[Protection]:
         """What every run gets on this machine, as reported by a warm worker (waits for one)."""
         self.start()

@@ -92,7 +92,8 @@ class Watch:
         self.stdout = _Stream(self.output_limit)
         self.stderr = _Stream(self.output_limit)
 
-    def _take_result(self, chunk: bytes) -> None:
+    def take_result(self, chunk: bytes) -> None:
+        """Parse what the child wrote on its result channel; anything malformed is noted."""
         try:
             self._results.feed(chunk)
             lines = self._results.lines()
@@ -125,16 +126,16 @@ class Watch:
         if not chunk:
             return False
         if stream is None:
-            self._take_result(chunk)
+            self.take_result(chunk)
         else:
             stream.take(chunk)
         return True
 
     def follow(
-        self, pipes: RunPipes, timeout: float, host_fd: int, on_host: Callable[[bytes], bool]
+        self, pipes: RunPipes, timeout: float, controls: dict[int, Callable[[bytes], bool]]
     ) -> None:
-        """Read until the child reports or exits, the clock runs out, stdout floods, or the host
-        cancels (`on_host` gets each chunk from the host and says whether to stop)."""
+        """Read until the child reports or exits, the clock runs out, stdout floods, or a control
+        fd (the host, the worker's lifeline) says stop: its handler gets each chunk read there."""
         deadline = self.started + timeout
         streams = {pipes.stdout: self.stdout, pipes.stderr: self.stderr}
         open_fds = {pipes.stdout, pipes.stderr, pipes.result}
@@ -143,15 +144,10 @@ class Watch:
             if remaining <= 0:
                 self.timed_out = True
                 break
-            ready, _, _ = select.select([*open_fds, pipes.pidfd, host_fd], [], [], remaining)
-            if host_fd in ready:
-                try:
-                    chunk = os.read(host_fd, 1 << 16)
-                except OSError:
-                    chunk = b""
-                if on_host(chunk):
-                    self.cancelled = True
-                    break
+            ready, _, _ = select.select([*open_fds, pipes.pidfd, *controls], [], [], remaining)
+            if any(self._control(fd, controls[fd]) for fd in ready if fd in controls):
+                self.cancelled = True
+                break
             for fd in ready:
                 if fd in open_fds and not self._read(fd, streams.get(fd)):
                     open_fds.discard(fd)
@@ -159,6 +155,14 @@ class Watch:
                 self.exited = True
                 break
         self.ended = time.monotonic()
+
+    @staticmethod
+    def _control(fd: int, handler: Callable[[bytes], bool]) -> bool:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            chunk = b""
+        return handler(chunk)
 
     def drain(self, pipes: RunPipes) -> None:
         """Take what is still buffered in the pipes without waiting for anyone to close them."""
@@ -179,7 +183,7 @@ class Watch:
         if not chunk:
             return False
         if stream is None:
-            self._take_result(chunk)
+            self.take_result(chunk)
         else:
             stream.take(chunk)
         return True

@@ -16,7 +16,7 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,7 @@ class Server:
         self.host = framing.LineBuffer()
         self.spare: Spare | None = None
         self.serial = 0
+        self.orphaned = False
 
     # -- the spare child -------------------------------------------------------------------
     def fork_spare(self) -> Spare:
@@ -129,11 +130,15 @@ class Server:
 
         def on_host(chunk: bytes) -> bool:
             if not chunk:
-                return True  # the host is gone: stop the run, then exit
+                self.orphaned = True  # the host is gone: stop the run, then exit
+                return True
             self.host.feed(chunk)
             return any(_is_cancel(line, run_id) for line in self.host.lines())
 
-        watch.follow(spare.pipes, timeout, sys.stdin.fileno(), on_host)
+        controls: dict[int, Callable[[bytes], bool]] = {sys.stdin.fileno(): on_host}
+        if self.iso.lifeline is not None:
+            controls[self.iso.lifeline] = self._on_lifeline
+        watch.follow(spare.pipes, timeout, controls)
         self._kill_all(spare.pid)
         watch.drain(spare.pipes)
         # Only a run that ended by itself needs its exit status; after a timeout, flood or cancel
@@ -142,12 +147,19 @@ class Server:
         reply = {"op": "result", "id": run_id, "result": watch.result(wait_status).to_dict()}
         return reply, spare
 
+    def _on_lifeline(self, chunk: bytes) -> bool:
+        self.orphaned = True  # the outer process died: stop this run, then exit
+        return True
+
     def serve_forever(self) -> None:
         stdin = sys.stdin.fileno()
-        while True:
+        watched = [stdin] if self.iso.lifeline is None else [stdin, self.iso.lifeline]
+        while not self.orphaned:
             if self.spare is None:
                 self.spare = self.fork_spare()
-            select.select([stdin], [], [])
+            ready, _, _ = select.select(watched, [], [])
+            if self.iso.lifeline in ready:
+                return
             chunk = os.read(stdin, 1 << 16)
             if not chunk:
                 return
@@ -157,6 +169,8 @@ class Server:
                 if message.get("op") != "run":
                     continue  # a late cancel for a run that already ended
                 reply, finished = self.run(message.get("id"), message["request"])
+                if self.orphaned:
+                    return  # nobody to answer; exiting ends everything the run left
                 _send(reply)
                 self._dispose(finished)
                 if self.spare is None:
