@@ -7,6 +7,7 @@ relearning steps), the share not graded Again, split at a 21-day interval into y
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -21,7 +22,6 @@ from quiz.srs.timeutil import DEFAULT_DAY_START_HOUR, date_bounds, study_date, t
 FORECAST_DAYS = 30
 HISTORY_DAYS = 365
 MATURE_DAYS = 21
-_NOT_UNDONE = "uuid NOT IN (SELECT target FROM log WHERE kind = 'undo' AND target IS NOT NULL)"
 
 
 @dataclass(frozen=True)
@@ -108,53 +108,111 @@ class Stats:
         }
 
 
-def _day_table(
-    conn: sqlite3.Connection, name: str, days: Sequence[date], tz: tzinfo | None, hour: int
-) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    conn.execute(f"CREATE TEMP TABLE {name} (i INTEGER PRIMARY KEY, start INTEGER, stop INTEGER)")
-    rows = []
-    for i, day in enumerate(days):
+def _bounds(days: Sequence[date], tz: tzinfo | None, hour: int) -> list[tuple[int, int]]:
+    out = []
+    for day in days:
         start, stop = date_bounds(day, tz, hour)
-        rows.append((i, to_us(start), to_us(stop)))
-    conn.executemany(f"INSERT INTO temp.{name} VALUES (?, ?, ?)", rows)
+        out.append((to_us(start), to_us(stop)))
+    return out
 
 
-def _per_day(conn: sqlite3.Connection, table: str, n: int) -> list[int]:
-    counts = [0] * n
+@dataclass(frozen=True)
+class _UndoneReview:
+    uuid: str
+    time: int
+    state_before: int | None
+    rating: int
+    interval_before: float | None
+
+
+def _undone(conn: sqlite3.Connection) -> list[_UndoneReview]:
+    # Few rows: aggregates run over every review (index only), then these are taken back out.
     rows = conn.execute(
-        f"SELECT d.i, count(*) FROM temp.{table} AS d JOIN log AS l "
-        f"ON l.time >= d.start AND l.time < d.stop "
-        f"WHERE l.kind = 'review' AND l.{_NOT_UNDONE} GROUP BY d.i"
+        "SELECT DISTINCT r.uuid, r.time, r.state_before, r.rating, r.interval_before "
+        "FROM log AS u JOIN log AS r ON r.uuid = u.target "
+        "WHERE u.kind = 'undo' AND r.kind = 'review'"
     )
-    for i, count in rows:
+    return [_UndoneReview(*row) for row in rows]
+
+
+def _per_day(
+    conn: sqlite3.Connection, bounds: list[tuple[int, int]], undone: list[_UndoneReview]
+) -> list[int]:
+    """Standing reviews in each [start, stop) of contiguous study days."""
+    conn.execute("DROP TABLE IF EXISTS temp.stat_days")
+    conn.execute("CREATE TEMP TABLE stat_days (i INTEGER PRIMARY KEY, start INTEGER, stop INTEGER)")
+    conn.executemany(
+        "INSERT INTO temp.stat_days VALUES (?, ?, ?)",
+        [(i, a, b) for i, (a, b) in enumerate(bounds)],
+    )
+    counts = [0] * len(bounds)
+    # CROSS JOIN keeps the days outside and INDEXED BY stops SQLite from building an automatic
+    # index on `kind` per query: each day is one range of the log_reviews index.
+    for i, count in conn.execute(
+        "SELECT d.i, count(*) FROM temp.stat_days AS d CROSS JOIN log AS l INDEXED BY log_reviews "
+        "WHERE l.kind = 'review' AND l.time >= d.start AND l.time < d.stop GROUP BY d.i"
+    ):
         counts[i] = count
+    starts = [a for a, _ in bounds]
+    for review in undone:
+        i = bisect.bisect_right(starts, review.time) - 1
+        if 0 <= i < len(bounds) and review.time < bounds[i][1]:
+            counts[i] -= 1
     return counts
 
 
-def _retention(conn: sqlite3.Connection, period: str, start: int | None, stop: int) -> Retention:
-    where = "time < ?" if start is None else "time >= ? AND time < ?"
-    params = (stop,) if start is None else (start, stop)
-    found = {(False, False): 0, (False, True): 0, (True, False): 0, (True, True): 0}
-    rows = conn.execute(
-        f"SELECT coalesce(interval_before, 0) >= {MATURE_DAYS}, rating > 1, count(*) FROM log "
-        f"WHERE kind = 'review' AND state_before = {int(Phase.REVIEW)} AND {where} "
-        f"AND {_NOT_UNDONE} GROUP BY 1, 2",
-        params,
-    )
-    for mature, passed, count in rows:
-        found[(bool(mature), bool(passed))] = count
-    return Retention(
-        period=period,
-        young_passed=found[(False, True)],
-        young_failed=found[(False, False)],
-        mature_passed=found[(True, True)],
-        mature_failed=found[(True, False)],
-    )
+_PERIODS = ("today", "yesterday", "week", "month", "year", "all")
+
+
+def _retention(
+    conn: sqlite3.Connection, edges: list[int], stop: int, undone: list[_UndoneReview]
+) -> list[Retention]:
+    """Anki's true retention for each period, from one pass over the review-state reviews.
+
+    `edges` are the starts of today, yesterday, 7, 30 and 365 days back (descending); the pass
+    counts disjoint buckets between them, and the periods are sums of buckets.
+    """
+    case = " ".join(f"WHEN time >= {edge} THEN {i}" for i, edge in enumerate(edges))
+    buckets = [[0, 0, 0, 0] for _ in range(len(edges) + 1)]  # young fail/pass, mature fail/pass
+    for bucket, mature, passed, count in conn.execute(
+        f"SELECT CASE {case} ELSE {len(edges)} END, "
+        f"coalesce(interval_before, 0) >= {MATURE_DAYS}, rating > 1, count(*) "
+        f"FROM log INDEXED BY log_reviews "
+        f"WHERE kind = 'review' AND state_before = {int(Phase.REVIEW)} AND time < ? "
+        f"GROUP BY 1, 2, 3",
+        (stop,),
+    ):
+        buckets[bucket][2 * int(mature) + int(passed)] += count
+    for review in undone:
+        if review.state_before != Phase.REVIEW or review.time >= stop:
+            continue
+        bucket = next((i for i, edge in enumerate(edges) if review.time >= edge), len(edges))
+        mature = (review.interval_before or 0) >= MATURE_DAYS
+        buckets[bucket][2 * int(mature) + int(review.rating > 1)] -= 1
+    members = {
+        "today": [0],
+        "yesterday": [1],
+        "week": [0, 1, 2],
+        "month": [0, 1, 2, 3],
+        "year": [0, 1, 2, 3, 4],
+        "all": [0, 1, 2, 3, 4, 5],
+    }
+    out = []
+    for period in _PERIODS:
+        yf, yp, mf, mp = (sum(buckets[b][k] for b in members[period]) for k in range(4))
+        out.append(
+            Retention(period, young_passed=yp, young_failed=yf, mature_passed=mp, mature_failed=mf)
+        )
+    return out
 
 
 def _streak(
-    conn: sqlite3.Connection, recent: list[int], today: date, tz: tzinfo | None, hour: int
+    conn: sqlite3.Connection,
+    recent: list[int],
+    today: date,
+    tz: tzinfo | None,
+    hour: int,
+    undone: list[_UndoneReview],
 ) -> int:
     counts = recent[:-1] if recent[-1] == 0 else recent  # today not studied yet breaks nothing
     streak = 0
@@ -167,8 +225,7 @@ def _streak(
         # Every day of this window had reviews: look further back, a year at a time.
         end -= timedelta(days=len(counts))
         days = [end - timedelta(days=HISTORY_DAYS - 1 - i) for i in range(HISTORY_DAYS)]
-        _day_table(conn, "streak_days", days, tz, hour)
-        counts = _per_day(conn, "streak_days", HISTORY_DAYS)
+        counts = _per_day(conn, _bounds(days, tz, hour), undone)
 
 
 def compute_stats(
@@ -189,38 +246,38 @@ def compute_stats(
     today = study_date(now, tz, hour)
     start, stop = (to_us(t) for t in date_bounds(today, tz, hour))
     with store.read() as conn:
-        cards, reviews, ms, again = conn.execute(
-            f"SELECT count(DISTINCT key), count(*), coalesce(sum(duration_ms), 0), "
-            f"coalesce(sum(rating = 1), 0) FROM log WHERE kind = 'review' AND time >= ? "
-            f"AND time < ? AND {_NOT_UNDONE}",
-            (start, stop),
-        ).fetchone()
-        history_days = [today - timedelta(days=HISTORY_DAYS - 1 - i) for i in range(HISTORY_DAYS)]
-        _day_table(conn, "history_days", history_days, tz, hour)
-        per_day = _per_day(conn, "history_days", HISTORY_DAYS)
-
-        forecast_days = [today + timedelta(days=i) for i in range(FORECAST_DAYS)]
-        _day_table(conn, "forecast_days", forecast_days, tz, hour)
-        forecast = [0] * FORECAST_DAYS
-        for i, count in conn.execute(
-            "SELECT d.i, count(*) FROM temp.forecast_days AS d JOIN cards AS c "
-            "ON c.due >= d.start AND c.due < d.stop "
-            "WHERE c.state != 0 AND c.suspended = 0 GROUP BY d.i"
-        ):
-            forecast[i] = count
-        forecast[0] += conn.execute(
-            "SELECT count(*) FROM cards WHERE state != 0 AND suspended = 0 AND due < ?", (start,)
-        ).fetchone()[0]
-
-        periods = [
-            ("today", start, stop),
-            ("yesterday", to_us(date_bounds(today - timedelta(days=1), tz, hour)[0]), start),
-            ("week", to_us(date_bounds(today - timedelta(days=6), tz, hour)[0]), stop),
-            ("month", to_us(date_bounds(today - timedelta(days=29), tz, hour)[0]), stop),
-            ("year", to_us(date_bounds(today - timedelta(days=364), tz, hour)[0]), stop),
-            ("all", None, stop),
+        undone = _undone(conn)
+        undone_ids = {r.uuid for r in undone}
+        today_rows = [
+            row
+            for row in conn.execute(
+                "SELECT uuid, key, rating, duration_ms FROM log WHERE kind = 'review' "
+                "AND time >= ? AND time < ?",
+                (start, stop),
+            )
+            if row[0] not in undone_ids
         ]
-        retention = [_retention(conn, name, a, b) for name, a, b in periods]
+        history = [today - timedelta(days=HISTORY_DAYS - 1 - i) for i in range(HISTORY_DAYS)]
+        per_day = _per_day(conn, _bounds(history, tz, hour), undone)
+
+        forecast = [0] * FORECAST_DAYS
+        forecast_bounds = _bounds(
+            [today + timedelta(days=i) for i in range(FORECAST_DAYS)], tz, hour
+        )
+        # One range of the cards_state_due index per state; overdue cards count for today.
+        starts = [a for a, _ in forecast_bounds]
+        for state in (Phase.LEARNING, Phase.REVIEW, Phase.RELEARNING):
+            for (due,) in conn.execute(
+                "SELECT due FROM cards WHERE state = ? AND due < ? AND suspended = 0",
+                (int(state), forecast_bounds[-1][1]),
+            ):
+                forecast[max(0, bisect.bisect_right(starts, due) - 1)] += 1
+
+        edges = [
+            to_us(date_bounds(today - timedelta(days=back), tz, hour)[0])
+            for back in (0, 1, 6, 29, 364)
+        ]
+        retention = _retention(conn, edges, stop, undone)
 
         by_state = dict.fromkeys(Phase, 0)
         for state, count in conn.execute(
@@ -231,9 +288,9 @@ def compute_stats(
             "SELECT coalesce(sum(suspended), 0), coalesce(sum(leech), 0) FROM cards"
         ).fetchone()
         total = conn.execute(
-            f"SELECT count(*) FROM log WHERE kind = 'review' AND {_NOT_UNDONE}"
+            "SELECT count(*) FROM log INDEXED BY log_reviews WHERE kind = 'review'"
         ).fetchone()[0]
-        streak = _streak(conn, per_day, today, tz, hour)
+        streak = _streak(conn, per_day, today, tz, hour, undone)
         new: int | None = None
         if decks is not None:
             seen = {
@@ -244,7 +301,12 @@ def compute_stats(
     return Stats(
         generated_at=now,
         today_date=today,
-        today=Today(cards=cards, reviews=reviews, seconds=ms / 1000.0, again=again),
+        today=Today(
+            cards=len({row[1] for row in today_rows}),
+            reviews=len(today_rows),
+            seconds=sum(row[3] or 0 for row in today_rows) / 1000.0,
+            again=sum(1 for row in today_rows if row[2] == 1),
+        ),
         forecast=forecast,
         reviews_per_day=per_day,
         retention=retention,
@@ -257,5 +319,5 @@ def compute_stats(
             leech=leech,
         ),
         streak=streak,
-        total_reviews=total,
+        total_reviews=total - len(undone),
     )
