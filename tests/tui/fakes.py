@@ -91,7 +91,7 @@ class Row:
 class Answered:
     key: str
     rating: Rating
-    proposed: Rating
+    proposed: Rating | None
     outcome: Outcome
     answer_text: str
     duration_ms: int
@@ -155,14 +155,14 @@ class FakeCollection:
         card_key: str,
         rating: Rating,
         *,
-        proposed: Rating,
+        proposed: Rating | None,
         outcome: Outcome,
         answer_text: str,
         duration_ms: int,
-        instance: dict[str, Any],
+        instance: Mapping[str, Any],
     ) -> None:
         self.answers.append(
-            Answered(card_key, rating, proposed, outcome, answer_text, duration_ms, instance)
+            Answered(card_key, rating, proposed, outcome, answer_text, duration_ms, dict(instance))
         )
         self.queue.remove(card_key)
 

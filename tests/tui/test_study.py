@@ -155,7 +155,7 @@ async def test_choice_digits_toggle_and_enter_submits(harness: Harness) -> None:
         await pilot.press("enter")
         await settle(pilot, app)
         assert harness.checker.asked[-1][1].choices == (0, 1, 2)
-        assert choices.correct == {0, 1}
+        assert choices.correct == frozenset({0, 1})
         assert "wrong" in choices.render().plain
         await pilot.press("1")  # now a grade, no longer a toggle
         await pilot.pause()

@@ -139,8 +139,8 @@ def test_editor_command_opens_the_file_at_its_line(monkeypatch: pytest.MonkeyPat
 
 def test_choice_marks_come_from_the_truths_when_they_ran() -> None:
     ran = RunResult(status=RunStatus.OK, values=("True", "False", "True"))
-    assert correct_choices(CHOICE, Judged(Outcome.PASS, run=ran)) == {0, 2}
-    assert correct_choices(CHOICE, None) == {0, 1}
+    assert correct_choices(CHOICE, Judged(Outcome.PASS, run=ran)) == frozenset({0, 2})
+    assert correct_choices(CHOICE, None) == frozenset({0, 1})
 
 
 def test_diff_marks_theirs_and_the_truth() -> None:

@@ -46,7 +46,7 @@ class BrowseScreen(Screen[None]):
         )
         yield Static(id="browse-status")
         yield DataTable(id="browse-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "browse"

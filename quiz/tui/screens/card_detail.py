@@ -70,7 +70,7 @@ class CardDetailScreen(ModalScreen[None]):
             yield Static(id="detail-info")
             yield Static(Content.styled("History", "bold"), id="detail-history-title")
             yield DataTable(id="detail-history", cursor_type="row")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

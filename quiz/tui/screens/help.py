@@ -12,14 +12,26 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+# Textual's own housekeeping keys: always there, never what a learner looks for.
+_BUILT_IN = {
+    "app.help",
+    "help",
+    "command_palette",
+    "app.focus_next",
+    "app.focus_previous",
+    "screen.copy_text",
+    "help_quit",
+}
+
 
 def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
-    """(keys, what they do) for the screen's active bindings; keys sharing an action join."""
+    """(keys, what they do) for the screen's keys and the focused widget's shown ones."""
     app = screen.app
     by_action: dict[str, tuple[list[str], str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.action in ("app.help", "app.command_palette"):
+        own = active.node is screen or active.node is app
+        if binding.action in _BUILT_IN or not (own or binding.show):
             continue
         label = binding.description or binding.action
         keys, _ = by_action.setdefault(binding.action, ([], label))
@@ -47,7 +59,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(about, id="help-about", markup=False)
             yield DataTable(id="help-keys", cursor_type="none", show_header=False)
             yield Static(
-                Content.styled("? opens this on every screen · Esc closes it", "dim"),
+                Content.styled(
+                    "? opens this on every screen · ctrl+p: commands and themes · Esc closes it",
+                    "dim",
+                ),
                 id="help-foot",
             )
 

@@ -49,7 +49,7 @@ class HomeScreen(Screen[None]):
             yield Static(id="home-sandbox")
             with VerticalScroll(id="home-failures", classes="-empty"):
                 yield Static(id="home-failures-text")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.title = "quiz"

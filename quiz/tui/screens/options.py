@@ -88,7 +88,7 @@ class OptionsScreen(Screen[None]):
                         )
                         yield Static(help_text, classes="option-help", id=f"opt-{key}-help")
             yield Button("Save  ^s", variant="primary", id="options-save", compact=True)
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.sub_title = "options"

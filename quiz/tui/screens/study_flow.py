@@ -82,7 +82,7 @@ class StudyFlow(Screen[None]):
             yield Static(id="study-warming", classes="-empty")
             yield Verdict(id="study-verdict")
             yield GradeBar(id="study-grades", classes="-empty")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def _title(self) -> str:
         if self.cram is not None:

@@ -51,6 +51,10 @@ class AnswerWidget(Vertical):
 class PredictAnswer(AnswerWidget):
     """What does this print? One line (Enter submits) or several (ctrl+s submits)."""
 
+    DEFAULT_CSS = """
+    PredictAnswer > TextArea { height: auto; min-height: 5; max-height: 12; }
+    """
+
     def __init__(self, multiline: bool) -> None:
         super().__init__()
         self.multiline = multiline

@@ -68,7 +68,7 @@ class YearHeatmap(Widget):
         """Month names above the first week that starts in each month."""
         start = self.last_day - timedelta(days=len(self.counts) - 1)
         start -= timedelta(days=start.weekday())
-        label = [" "] * (weeks - first + 4)
+        label = [" "] * (weeks - first + 4 + 3)  # room for the last month's name
         for column in range(first, weeks):
             monday = start + timedelta(days=7 * column)
             if monday.day <= 7:
