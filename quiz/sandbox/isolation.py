@@ -266,6 +266,50 @@ def _become_init() -> int:
         os._exit(code if code >= 0 else 128 - code)
 
 
+# Per-mount flags a user namespace may not clear: a read-only remount must repeat them.
+_KEPT_FLAGS = {
+    "nosuid": linux.MS_NOSUID,
+    "nodev": linux.MS_NODEV,
+    "noexec": linux.MS_NOEXEC,
+    "noatime": linux.MS_NOATIME,
+    "nodiratime": linux.MS_NODIRATIME,
+    "relatime": linux.MS_RELATIME,
+}
+
+
+def _read_only_mounts(iso: Isolation, scratch_root: str) -> None:
+    """Make every mount read-only in the worker's mount namespace except scratch and /proc."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        mounts = [line.split() for line in f]
+    failed = []
+    for fields in mounts:
+        point, options = fields[4].replace("\\040", " "), fields[5].split(",")
+        if point == scratch_root or point == "/proc" or point.startswith("/proc/"):
+            continue
+        flags = linux.MS_REMOUNT | linux.MS_BIND | linux.MS_RDONLY
+        for option in options:
+            flags |= _KEPT_FLAGS.get(option, 0)
+        try:
+            linux.mount("none", point, None, flags, None)
+        except OSError as exc:
+            failed.append(f"{point} ({exc.strerror})")
+    if failed:
+        iso.add(names.READ_ONLY_MOUNTS, False, "could not remount " + ", ".join(failed[:3]))
+    else:
+        iso.add(names.READ_ONLY_MOUNTS, True, "every mount but scratch is read-only for runs")
+
+
+def _private_proc(iso: Isolation) -> None:
+    """A /proc of the worker's own PID namespace: no host process is even visible."""
+    flags = linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC
+    try:
+        linux.mount("proc", "/proc", "proc", flags, None)
+    except OSError as exc:
+        iso.add(names.PRIVATE_PROC, False, f"the kernel refused it ({exc.strerror})")
+        return
+    iso.add(names.PRIVATE_PROC, True, "shows only the worker's own processes")
+
+
 def isolate(
     scratch_root: str,
     scratch_mb: int,
@@ -292,6 +336,14 @@ def isolate(
     if iso.pid_namespace:
         iso.lifeline = _become_init()
         iso.add(names.PID_NAMESPACE, True, "the worker is init: nothing a run starts outlives it")
+    if iso.scratch_tmpfs and iso.pid_namespace:
+        _private_proc(iso)
+    else:
+        iso.add(names.PRIVATE_PROC, False, "needs mount and PID namespaces")
+    if iso.scratch_tmpfs:
+        _read_only_mounts(iso, scratch_root)
+    else:
+        iso.add(names.READ_ONLY_MOUNTS, False, "needs a mount namespace")
     if not iso.user_namespace and os.getuid() == 0 and map_nobody:
         iso.run_uid, iso.run_gid, iso.may_setgroups = NOBODY, NOBODY, True
     return iso

@@ -224,6 +224,11 @@ class SandboxPool:
         self.close()
 
     # -- information ------------------------------------------------------------------------
+    @property
+    def scratch_root(self) -> Path | None:
+        """The host folder holding the workers' scratch directories (None until started)."""
+        return self._root
+
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers' outer processes (for diagnostics and tests)."""
         with self._cond:

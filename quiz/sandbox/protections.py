@@ -16,6 +16,8 @@ PROCESS_CGROUP = "task limit (pids cgroup)"
 FILESYSTEM_LANDLOCK = "filesystem (landlock)"
 SCOPE_LANDLOCK = "signals and sockets scoped (landlock)"
 SCRATCH_TMPFS = "scratch on private tmpfs"
+READ_ONLY_MOUNTS = "read-only filesystem (mount namespace)"
+PRIVATE_PROC = "private /proc"
 CAPABILITIES = "capabilities dropped"
 MEMORY_LIMIT = "memory limit"
 CPU_LIMIT = "cpu time limit"
@@ -37,6 +39,8 @@ ORDER = (
     FILESYSTEM_LANDLOCK,
     SCOPE_LANDLOCK,
     SCRATCH_TMPFS,
+    READ_ONLY_MOUNTS,
+    PRIVATE_PROC,
     CAPABILITIES,
     MEMORY_LIMIT,
     CPU_LIMIT,

@@ -9,6 +9,7 @@ import random
 import signal
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -179,10 +180,10 @@ def test_a_run_after_close_is_an_error() -> None:
 
 
 @pytest.fixture(scope="module")
-def lone_pool() -> SandboxPool:
+def lone_pool() -> Iterator[SandboxPool]:
     with SandboxPool(workers=1, memory_mb=512) as one:
         assert one.wait_ready(STARTUP_SECONDS)
-        yield one  # type: ignore[misc]
+        yield one
 
 
 def _wait_until_dead(pid: int) -> None:

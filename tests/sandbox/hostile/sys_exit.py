@@ -1,0 +1,6 @@
+"""Exits with a non-zero code through SystemExit."""
+
+import sys
+
+print("leaving")
+sys.exit(3)
