@@ -183,6 +183,13 @@ class DeckBuilder:
         values = [self.string(item, f"{name} item") for item in node.value]
         return tuple(v for v in values if v is not None)
 
+    def slugs(self, node: Node, name: str) -> tuple[str, ...] | None:
+        if not isinstance(node, SequenceNode):
+            self.report(node, f"'{name}' must be a list of slugs, not {_shown(node)}")
+            return None
+        values = [self.slug(item, name.removesuffix("s")) for item in node.value]
+        return tuple(v for v in values if v is not None)
+
     def number(self, node: Node, name: str) -> float | None:
         if not isinstance(node, ScalarNode) or node.tag not in (INT, FLOAT):
             self.report(node, f"'{name}' must be a number of seconds, not {_shown(node)}")
@@ -391,6 +398,8 @@ class DeckBuilder:
             return self.text(node, name)
         if kind in (Kind.STRING_LIST, Kind.CODE_LIST):
             return self.strings(node, name)
+        if kind is Kind.SLUG_LIST:
+            return self.slugs(node, name)
         if kind is Kind.NUMBER:
             return self.number(node, name)
         if kind is Kind.REQUIRES:

@@ -24,6 +24,7 @@ class Kind(Enum):
     CODE = "code"
     CODE_LIST = "list of code strings"
     STRING_LIST = "list of strings"
+    SLUG_LIST = "list of slugs"
     NUMBER = "positive number"
     REQUIRES = "requirements map"
     VARY = "vary map"
@@ -56,7 +57,7 @@ COMMON_CARD_FIELDS: dict[str, Field] = {
     "id": Field(Kind.SLUG, "Card id: a slug, unique in the deck and stable forever.", True),
     "type": Field(Kind.CARD_TYPE, "flip, predict, choice, code or cloze.", True),
     "prompt": Field(Kind.TEXT, "The question, in Markdown (a string or a language map)."),
-    "tags": Field(Kind.STRING_LIST, "Free-form tags."),
+    "tags": Field(Kind.SLUG_LIST, "Tags, each a slug (e.g. state-dict)."),
     "explain": Field(Kind.TEXT, "Shown after answering: why the answer is what it is."),
     "hint": Field(Kind.TEXT, "Shown on request before answering."),
     "refs": Field(Kind.STRING_LIST, "Links to documentation."),

@@ -78,6 +78,7 @@ _KIND_SCHEMAS: dict[Kind, dict[str, Any]] = {
     Kind.CODE: {"type": "string"},
     Kind.CODE_LIST: {"type": "array", "items": {"type": "string"}},
     Kind.STRING_LIST: {"type": "array", "items": {"type": "string"}},
+    Kind.SLUG_LIST: {"type": "array", "items": {"$ref": "#/definitions/slug"}},
     Kind.NUMBER: {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
     Kind.REQUIRES: {"$ref": "#/definitions/requires"},
     Kind.VARY: {

@@ -150,3 +150,21 @@ def test_no_database_no_note(tmp_path: Path) -> None:
     check, _, err = session(tmp_path, GOOD)
     assert check.once() == 0
     assert "note:" not in err.getvalue()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_that_is_cleared(tmp_path: Path) -> None:
+    deck = tmp_path / "deck.yaml"
+    deck.write_text(FAILING, encoding="utf-8")
+    out, err = io.StringIO(), FakeTerminal()
+    check = CheckSession([deck], make_runner=lambda: (ExecRunner(), 2), out=out, err=err)
+    assert check.once() == 1
+    bar = err.getvalue()
+    assert "\r[" in bar and "] 2/2 failing/" in bar
+    assert bar.endswith("\r"), "the bar is wiped before the summary"
+    assert "checked failing" not in bar, "no plain progress lines on a terminal"
+    assert "failing/one: FAIL" in out.getvalue()

@@ -149,7 +149,11 @@ def test_a_valid_deck_has_no_problems() -> None:
         ),
         (
             card("id: a\ntype: flip\nprompt: p\nanswer: a\ntags: tagged\n"),
-            "deck.yaml:9:11: demo/a: 'tags' must be a list of strings",
+            "deck.yaml:9:11: demo/a: 'tags' must be a list of slugs",
+        ),
+        (
+            card("id: a\ntype: flip\nprompt: p\nanswer: a\ntags: [ok, Not Ok]\n"),
+            "deck.yaml:9:16: demo/a: 'tag' must be a slug",
         ),
         (
             card("id: a\ntype: flip\nprompt: {en: p, kr: q, zz: r}\nanswer: a\n"),
