@@ -25,7 +25,13 @@ from quiz.sandbox.protocol import (
     Segment,
 )
 
-SEGMENT_NAMES = {SETUP: "setup", CARD: "card code", ANSWER: "answer", CHECK: "check"}
+SEGMENT_NAMES = {
+    SETUP: "the setup",
+    CARD: "the card's code",
+    ANSWER: "the answer",
+    CHECK: "the check",
+    "<evaluate>": "a truth",
+}
 
 
 @dataclass(frozen=True)
@@ -61,18 +67,18 @@ def request(
 
 
 def describe(result: RunResult) -> str:
-    """One line saying how a run went wrong (or that it did not)."""
+    """A clause saying how a run went wrong, e.g. "the check raised AssertionError: ..."."""
     if result.status is RunStatus.OK:
         stopped = SEGMENT_NAMES.get(result.segment or "", result.segment)
-        return f"exited in the {stopped} before the check ran" if stopped else "ran without error"
+        return f"{stopped} exited before the check ran" if stopped else "the run succeeded"
     if result.status is RunStatus.TIMEOUT:
-        return "timed out"
+        return "the run timed out"
     if result.status is RunStatus.MEMORY:
-        return "hit the memory cap"
+        return "the run hit the memory cap"
     if result.status is RunStatus.OUTPUT_LIMIT:
-        return "printed more than the output cap"
+        return "the run printed more than the output cap"
     if result.status is RunStatus.KILLED:
-        return "was killed (crashed)"
+        return "the run was killed (it crashed or was cancelled)"
     where = SEGMENT_NAMES.get(result.segment or "", result.segment or "the code")
     last = _last_line(result.traceback) or _last_line(result.stderr) or result.exception or "error"
     return f"{where} raised {last}"
@@ -134,7 +140,7 @@ def _judge_predict(card: Card, answer: Answer, result: RunResult) -> Judgement:
     truth = truth_from_run(result)
     if truth is None:
         outcome = Outcome.TIMEOUT if result.status is RunStatus.TIMEOUT else Outcome.ERROR
-        return Judgement(outcome, "", given, result, f"the card's code {describe(result)}")
+        return Judgement(outcome, "", given, result, describe(result))
     if answer_matches(given, truth, card.match, card.expected_output):
         return Judgement(Outcome.PASS, truth, given, result, "matches the output")
     return Judgement(Outcome.FAIL, truth, given, result, "does not match the output")

@@ -55,8 +55,16 @@ async def _predict(deck: Deck, card: Card, runner: Runner) -> list[str]:
     result = await judge.predict_run(deck, card, runner)
     truth = judge.truth_from_run(result)
     if truth is None:
-        return [f"the code {judge.describe(result)}"]
-    if card.expected_output is None or claim_holds(card.expected_output, truth, card.match):
+        return [judge.describe(result)]
+    if card.expected_output is None:
+        if result.ok:
+            return []
+        # Without a claim, a raise is more likely a typo in the card than the lesson.
+        return [
+            f"{judge.describe(result)} and the card has no 'answer'; if the exception is "
+            f"the point, add `answer: {truth}`"
+        ]
+    if claim_holds(card.expected_output, truth, card.match):
         return []
     actual = f"raises {truth}" if not result.ok else f"prints {_quote(truth)}"
     return [
@@ -69,7 +77,7 @@ async def _choice(deck: Deck, card: Card, runner: Runner) -> list[str]:
         if card.code is None:
             return []
         result = await judge.choice_run(deck, card, runner)
-        return [] if result.ok else [f"the code {judge.describe(result)}"]
+        return [] if result.ok else [judge.describe(result)]
     result = await judge.choice_run(deck, card, runner)
     correct = judge.correct_from_run(card, result)
     if correct is None:
@@ -94,7 +102,7 @@ async def _code(deck: Deck, card: Card, runner: Runner) -> list[str]:
     problems = []
     for (name, _, must_pass), result in zip(attempts, results, strict=True):
         if judge.card_side_failure(result):
-            return [f"the card itself fails: {judge.describe(result)}"]
+            return [f"{name}: {judge.describe(result)}"]
         if must_pass and not judge.passed(result):
             problems.append(f"{name} must pass the check but {judge.describe(result)}")
         elif not must_pass and not _failed(result):

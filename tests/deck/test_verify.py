@@ -49,7 +49,7 @@ async def test_predict_regex_claim() -> None:
 
 async def test_predict_broken_setup_fails() -> None:
     [(ok, message)] = await verdicts("id: p\ntype: predict\ncode: print(1)\n", setup="1/0")
-    assert not ok and message == "the code setup raised ZeroDivisionError: division by zero"
+    assert not ok and message == "the setup raised ZeroDivisionError: division by zero"
 
 
 CHOICE = """\
@@ -103,7 +103,7 @@ async def test_code_proven() -> None:
 async def test_code_solution_that_fails() -> None:
     [(ok, message)] = await verdicts(CODE.replace("return 1", "return 0"))
     assert not ok
-    assert message.startswith("solution must pass the check but check raised AssertionError")
+    assert message.startswith("solution must pass the check but the check raised AssertionError")
 
 
 async def test_code_starter_or_wrong_that_passes() -> None:
@@ -154,3 +154,12 @@ async def test_a_card_that_cannot_run_fails(status: RunStatus) -> None:
     deck, card = one_card("id: p\ntype: predict\ncode: print(1)\nanswer: '1'\n")
     [check] = await verify_card(deck, card, CannedRunner(lambda _: RunResult(status)))
     assert not check.ok
+
+
+async def test_predict_that_raises_without_a_claim_fails() -> None:
+    [(ok, message)] = await verdicts("id: p\ntype: predict\ncode: print(undefined)\n")
+    assert not ok
+    assert message == (
+        "the card's code raised NameError: name 'undefined' is not defined and the card has no "
+        "'answer'; if the exception is the point, add `answer: NameError`"
+    )
