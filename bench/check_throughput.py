@@ -69,14 +69,17 @@ class Recording:
 
 def naive_seconds(requests: list[RunRequest], cores: int) -> float:
     def one(request: RunRequest) -> None:
-        subprocess.run(
-            [sys.executable, "-c", _NAIVE],
-            input=json.dumps(request.to_dict()),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        # Its own scratch folder, as the sandbox gives: cards save checkpoints to the cwd.
+        with tempfile.TemporaryDirectory() as scratch:
+            subprocess.run(
+                [sys.executable, "-c", _NAIVE],
+                input=json.dumps(request.to_dict()),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+                cwd=scratch,
+            )
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=cores) as executor:
