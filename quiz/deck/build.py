@@ -6,10 +6,8 @@ Nothing here executes deck code: truths, checks and code are only stored as text
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -22,8 +20,6 @@ from quiz.deck.fields import (
     MATCH_MODES,
     OPTION_KEYS,
     SCHEMA_VERSION,
-    SLUG_MAX,
-    SLUG_PATTERN,
     TYPE_FIELDS,
     Field,
     Kind,
@@ -31,208 +27,14 @@ from quiz.deck.fields import (
 )
 from quiz.deck.languages import ISO_639_1
 from quiz.deck.model import Card, CardType, ChoiceOption, Deck, MatchMode, SourcePos, Text
-from quiz.deck.problems import Problem
-from quiz.deck.requires import KNOWN_REQUIREMENTS, parse_specifier
-from quiz.deck.yamlnodes import FLOAT, INT, MERGE, NULL, position, scalar_value
+from quiz.deck.readers import Entries, NodeReader, shown, suggest
+from quiz.deck.yamlnodes import INT, NULL, scalar_value
 
-_SLUG = re.compile(SLUG_PATTERN)
 _IDENTIFIER = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
-MAX_TIMEOUT = 300.0
-
-Entries = dict[str, tuple[ScalarNode, Node]]
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _shown(node: Node) -> str:
-    if isinstance(node, ScalarNode):
-        if node.tag == NULL:
-            return "nothing"
-        text = str(node.value)
-        return repr(text if len(text) <= 40 else text[:37] + "...")
-    return "a list" if isinstance(node, SequenceNode) else "a map"
-
-
-class DeckBuilder:
+class DeckBuilder(NodeReader):
     """Builds one deck from its root node, collecting problems as it goes."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self.problems: list[Problem] = []
-        self.deck_id: str | None = None
-        self.card_id: str | None = None
-
-    # -- reporting -------------------------------------------------------------------------
-
-    def pos(self, node: Node) -> SourcePos:
-        return position(self.filename, node)
-
-    def report(self, where: Node | SourcePos, message: str) -> None:
-        pos = where if isinstance(where, SourcePos) else self.pos(where)
-        self.problems.append(Problem(pos, self.deck_id, self.card_id, message))
-
-    # -- structure -------------------------------------------------------------------------
-
-    def entries(self, node: Node, what: str) -> Entries | None:
-        """A map's keys and value nodes; duplicate keys and non-string keys are problems."""
-        if not isinstance(node, MappingNode):
-            self.report(node, f"{what} must be a map of fields, not {_shown(node)}")
-            return None
-        found: Entries = {}
-        merged: Entries = {}
-        for key, value in node.value:
-            if key.tag == MERGE:
-                for source in value.value if isinstance(value, SequenceNode) else [value]:
-                    for name, pair in (self.entries(source, "a merged map") or {}).items():
-                        merged.setdefault(name, pair)
-                continue
-            if not isinstance(key, ScalarNode) or key.tag == NULL:
-                self.report(key, f"keys in {what} must be strings")
-                continue
-            name = str(key.value)
-            if name in found:
-                first = found[name][0].start_mark.line + 1
-                self.report(key, f"duplicate key '{name}' (first at line {first})")
-                continue
-            found[name] = (key, value)
-        # Explicit keys win over merged ones, as YAML's merge key says.
-        return {**merged, **found}
-
-    def unknown_keys(
-        self, entries: Entries, allowed: Iterable[str], what: str, elsewhere: dict[str, str]
-    ) -> None:
-        allowed = list(allowed)
-        for name, (key, _) in entries.items():
-            if name in allowed:
-                continue
-            if name in elsewhere:
-                self.report(key, f"'{name}' is not a field of {what} ({elsewhere[name]})")
-            else:
-                self.report(key, f"unknown field '{name}' in {what}{_suggest(name, allowed)}")
-
-    def required(self, entries: Entries, fields: dict[str, Field], node: Node, what: str) -> None:
-        for name, field in fields.items():
-            if field.required and name not in entries:
-                self.report(node, f"{what} is missing required field '{name}'")
-
-    # -- scalars ---------------------------------------------------------------------------
-
-    def string(self, node: Node, name: str) -> str | None:
-        """Any non-empty scalar, as written (so `answer: 1.50` stays "1.50")."""
-        if not isinstance(node, ScalarNode):
-            self.report(node, f"'{name}' must be a string, not {_shown(node)}")
-            return None
-        if node.tag == NULL:
-            self.report(node, f"'{name}' is empty")
-            return None
-        return str(node.value)
-
-    def nonblank(self, node: Node, name: str) -> str | None:
-        """A string with something in it (text a learner reads cannot be blank)."""
-        value = self.string(node, name)
-        if value is not None and not value.strip():
-            self.report(node, f"'{name}' is empty")
-            return None
-        return value
-
-    def slug(self, node: Node, name: str) -> str | None:
-        value = self.string(node, name)
-        if value is None:
-            return None
-        if not _SLUG.match(value) or len(value) > SLUG_MAX:
-            self.report(
-                node,
-                f"'{name}' must be a slug (lowercase letters and digits joined by single "
-                f"hyphens, at most {SLUG_MAX} characters), not {value!r}",
-            )
-            return None
-        return value
-
-    def text(self, node: Node, name: str) -> Text | None:
-        """A string, or a map of ISO 639-1 codes to strings that includes `en`."""
-        if isinstance(node, ScalarNode):
-            value = self.nonblank(node, name)
-            return None if value is None else Text.plain(value)
-        if not isinstance(node, MappingNode):
-            self.report(node, f"'{name}' must be a string or a language map, not {_shown(node)}")
-            return None
-        by_lang: dict[str, str] = {}
-        for lang, (key, value_node) in (self.entries(node, f"'{name}'") or {}).items():
-            if lang not in ISO_639_1:
-                self.report(
-                    key,
-                    f"unknown language code '{lang}' in '{name}' (ISO 639-1 codes only)"
-                    + _suggest(lang, ISO_639_1),
-                )
-                continue
-            value = self.nonblank(value_node, f"{name}.{lang}")
-            if value is not None:
-                by_lang[lang] = value
-        if "en" not in by_lang:
-            self.report(node, f"the language map in '{name}' needs an 'en' entry")
-            return None
-        return Text(by_lang)
-
-    def strings(self, node: Node, name: str) -> tuple[str, ...] | None:
-        if not isinstance(node, SequenceNode):
-            self.report(node, f"'{name}' must be a list of strings, not {_shown(node)}")
-            return None
-        values = [self.string(item, f"{name} item") for item in node.value]
-        return tuple(v for v in values if v is not None)
-
-    def slugs(self, node: Node, name: str) -> tuple[str, ...] | None:
-        if not isinstance(node, SequenceNode):
-            self.report(node, f"'{name}' must be a list of slugs, not {_shown(node)}")
-            return None
-        values = [self.slug(item, name.removesuffix("s")) for item in node.value]
-        return tuple(v for v in values if v is not None)
-
-    def number(self, node: Node, name: str) -> float | None:
-        if not isinstance(node, ScalarNode) or node.tag not in (INT, FLOAT):
-            self.report(node, f"'{name}' must be a number of seconds, not {_shown(node)}")
-            return None
-        raw = scalar_value(node)
-        assert isinstance(raw, int | float)
-        value = float(raw)
-        if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
-            self.report(node, f"'{name}' must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
-            return None
-        return value
-
-    def index(self, node: Node) -> int | None:
-        if not isinstance(node, ScalarNode) or node.tag != INT:
-            self.report(node, f"an answer index must be a whole number, not {_shown(node)}")
-            return None
-        value = scalar_value(node)
-        assert isinstance(value, int)
-        return value
-
-    def requires(self, node: Node) -> dict[str, str] | None:
-        entries = self.entries(node, "'requires'")
-        if entries is None:
-            return None
-        found: dict[str, str] = {}
-        for name, (key, value_node) in entries.items():
-            if name not in KNOWN_REQUIREMENTS:
-                self.report(
-                    key,
-                    f"unknown requirement '{name}' (known: {', '.join(KNOWN_REQUIREMENTS)})"
-                    + _suggest(name, KNOWN_REQUIREMENTS),
-                )
-                continue
-            spec = self.string(value_node, f"requires.{name}")
-            if spec is None:
-                continue
-            try:
-                parse_specifier(spec)
-            except ValueError as exc:
-                self.report(value_node, f"requires.{name}: {exc}")
-                continue
-            found[name] = spec
-        return found
 
     # -- the deck --------------------------------------------------------------------------
 
@@ -285,13 +87,13 @@ class DeckBuilder:
         if value != SCHEMA_VERSION:
             self.report(
                 node,
-                f"unsupported schema_version {_shown(node)}: this quiz reads version "
+                f"unsupported schema_version {shown(node)}: this quiz reads version "
                 f"{SCHEMA_VERSION}",
             )
 
     def cards(self, node: Node) -> list[Card]:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"'cards' must be a list of cards, not {_shown(node)}")
+            self.report(node, f"'cards' must be a list of cards, not {shown(node)}")
             return []
         if not node.value:
             self.report(node, "'cards' is empty: a deck needs at least one card")
@@ -373,7 +175,7 @@ class DeckBuilder:
             self.report(
                 type_node,
                 f"unknown card type {value!r} (types: {', '.join(CARD_TYPES)})"
-                + _suggest(value, CARD_TYPES),
+                + suggest(value, CARD_TYPES),
             )
             return None
         return CardType(value)
@@ -412,7 +214,7 @@ class DeckBuilder:
                 self.report(
                     node,
                     f"unknown match mode {mode!r} (modes: {', '.join(MATCH_MODES)})"
-                    + _suggest(mode, MATCH_MODES),
+                    + suggest(mode, MATCH_MODES),
                 )
                 return None
             return None if mode is None else MatchMode(mode)
@@ -449,7 +251,7 @@ class DeckBuilder:
 
     def options(self, node: Node) -> tuple[ChoiceOption, ...] | None:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"'options' must be a list, not {_shown(node)}")
+            self.report(node, f"'options' must be a list, not {shown(node)}")
             return None
         if len(node.value) < 2:
             self.report(node, "'options' needs at least two options")
