@@ -37,6 +37,7 @@ class Isolation:
     may_setgroups: bool = False
     scratch_tmpfs: bool = False
     lifeline: int | None = None  # readable (EOF) once the outer process is gone
+    private_proc: bool = False  # /proc shows only this PID namespace
 
     def add(self, name: str, active: bool, why: str) -> None:
         self.protections.append(Protection(name, active, why))
@@ -307,6 +308,7 @@ def _private_proc(iso: Isolation) -> None:
     except OSError as exc:
         iso.add(names.PRIVATE_PROC, False, f"the kernel refused it ({exc.strerror})")
         return
+    iso.private_proc = True
     iso.add(names.PRIVATE_PROC, True, "shows only the worker's own processes")
 
 

@@ -46,6 +46,9 @@ class Server:
         self.spare: Spare | None = None
         self.serial = 0
         self.orphaned = False
+        # Forking the next spare before reaping needs a way to kill leftovers one by one that
+        # spares it: a private /proc as init, or a process group without a PID namespace.
+        self.early_spare = iso.private_proc or not iso.pid_namespace
 
     # -- the spare child -------------------------------------------------------------------
     def fork_spare(self) -> Spare:
@@ -73,14 +76,15 @@ class Server:
         pidfd = os.pidfd_open(pid)
         return Spare(pid, RunPipes(out_r, err_r, res_r, pidfd), ctl_w, scratch)
 
-    def _dispose(self, spare: Spare) -> None:
-        self._kill_all(spare.pid)
-        self._reap_everything(spare.pid)
-        for fd in _pipe_fds(spare.pipes):
+    def _dispose(self, finished: Spare) -> None:
+        """Reap all the finished run left behind (never the next spare), then remove its files."""
+        self._reap_everything(finished.pid)
+        for fd in _pipe_fds(finished.pipes):
             os.close(fd)
-        remove_tree(spare.scratch)
+        remove_tree(finished.scratch)
 
     def _kill_all(self, pid: int) -> None:
+        """Kill the run and everything it started (the next spare does not exist yet)."""
         if self.iso.pid_namespace:
             # As init of our own namespace: -1 reaches every process but ourselves.
             with contextlib.suppress(ProcessLookupError):
@@ -89,6 +93,11 @@ class Server:
         for target in (-pid, pid):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(target, signal.SIGKILL)
+
+    def _others(self) -> set[int]:
+        """With a private /proc: every process of our namespace but us and the next spare."""
+        keep = {1, self.spare.pid if self.spare else 1}
+        return {int(e) for e in os.listdir("/proc") if e.isdigit()} - keep
 
     @staticmethod
     def _exit_status(spare: Spare) -> int | None:
@@ -101,8 +110,9 @@ class Server:
         return status if got == spare.pid else None
 
     def _reap_everything(self, pid: int) -> None:
-        """Collect every dead process: as init, all the run left behind, however many."""
+        """Collect every dead process the run left; kill any that still live (bounded)."""
         deadline = time.monotonic() + _REAP_SECONDS
+        listed = self.iso.pid_namespace and self.iso.private_proc
         target = -1 if self.iso.pid_namespace else pid
         while time.monotonic() < deadline:
             try:
@@ -111,10 +121,18 @@ class Server:
                 return
             if got == pid and not self.iso.pid_namespace:
                 return
-            if got == 0:
-                # Something still lives (perhaps forked while we were killing): kill again.
+            if got != 0:
+                continue
+            if listed:
+                others = self._others()
+                if not others:
+                    return
+                for other in others:  # alive or a zombie not yet reaped: kill is harmless
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(other, signal.SIGKILL)
+            elif self.spare is None:
                 self._kill_all(pid)
-                time.sleep(0.001)
+            time.sleep(0.001)
 
     # -- one run -----------------------------------------------------------------------------
     def run(self, run_id: object, request: dict[str, Any]) -> tuple[dict[str, Any], Spare]:
@@ -172,6 +190,9 @@ class Server:
                 if self.orphaned:
                     return  # nobody to answer; exiting ends everything the run left
                 _send(reply)
+                if self.early_spare:
+                    # The next request may come at once: its child forks while this one dies.
+                    self.spare = self.fork_spare()
                 self._dispose(finished)
                 if self.spare is None:
                     self.spare = self.fork_spare()
