@@ -131,7 +131,7 @@ async def test_code_card_runs_then_retries_to_a_hard_pass(harness: Harness) -> N
         assert proposed_button(app) == "grade-1"
         assert "AssertionError" in str(screen.query_one("#verdict-run").render())
         # Fix the code and submit again: a pass after a retry proposes Hard.
-        answer.editor.focus()
+        assert screen.focused is answer.editor
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert harness.fake.proposals[-1] == (CODE.key, Outcome.PASS, False, True)

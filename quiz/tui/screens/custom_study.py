@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select, Static
+from textual.widgets import Button, Footer, Label, Select, Static
 
 from quiz.tui.services import Services
 
@@ -51,6 +51,7 @@ class CustomStudyScreen(ModalScreen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="custom-cancel")
                 yield Button("Start  ^s", variant="primary", id="custom-start")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

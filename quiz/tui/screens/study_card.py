@@ -101,9 +101,10 @@ def verdict_view(shown: Shown, lang: str) -> VerdictView:
         given = shown.response.as_log_text()
     # The learner's own code is what ran for code cards and checked clozes: show its traceback.
     learner_ran = card.type is CardType.CODE or (card.type is CardType.CLOZE and card.check)
-    detail = judgement.detail
+    # On a pass the headline says it all; the judge's detail only explains a failure.
+    detail = judgement.detail if outcome is not Outcome.PASS else None
     if card.type is CardType.CODE and outcome is not Outcome.PASS:
-        retry = "Fix the code and submit again (a pass after a retry proposes Hard)."
+        retry = "Fix the code and press ctrl+s to try again, or Esc, then grade with 1-4."
         detail = f"{detail}\n{retry}" if detail else retry
     return VerdictView(
         outcome=outcome,

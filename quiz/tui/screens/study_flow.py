@@ -81,7 +81,8 @@ class StudyFlow(Screen[None]):
             yield Spinner(id="study-spinner")
             yield Static(id="study-warming", classes="-empty")
             yield Verdict(id="study-verdict")
-            yield GradeBar(id="study-grades", classes="-empty")
+        # Outside the scrolling body, so the grades are on screen however long the verdict is.
+        yield GradeBar(id="study-grades", classes="-empty")
         yield Footer(compact=True, show_command_palette=False)
 
     def _title(self) -> str:
@@ -109,7 +110,7 @@ class StudyFlow(Screen[None]):
     def _update_counts(self) -> None:
         header = self.query_one(StudyHeader)
         if self.cram is not None:
-            header.update_counts(0, 0, len(self.cram))
+            header.update_left(len(self.cram) + 1)
             return
         counts = self.services.collection.counts(self.deck_id)
         header.update_counts(counts.new, counts.learn, counts.due)
@@ -238,6 +239,8 @@ class StudyFlow(Screen[None]):
         self.query_one(Spinner).stop()
         self._tick()
         answer = self.answer
+        if isinstance(answer, CodeAnswer):
+            answer.show_run(None)  # the verdict shows this check's own run
         if answer is not None:
             if self._may_retry():
                 if isinstance(answer, CodeAnswer):
@@ -267,11 +270,8 @@ class StudyFlow(Screen[None]):
         assert shown is not None and shown.outcome is not None
         grades = self.query_one(GradeBar)
         if self.cram is not None:
-            proposed = (
-                Rating.Good
-                if shown.outcome in (Outcome.PASS, Outcome.SELF_GRADED)
-                else (Rating.Again)
-            )
+            passed = shown.outcome in (Outcome.PASS, Outcome.SELF_GRADED)
+            proposed = Rating.Good if passed else Rating.Again
             intervals = {}
         else:
             collection = self.services.collection
@@ -281,8 +281,12 @@ class StudyFlow(Screen[None]):
             intervals = collection.intervals(shown.key)
         shown.proposed = proposed
         grades.remove_class("-empty")
-        grades.show(intervals, proposed)
-        self.call_after_refresh(grades.scroll_visible, animate=False)
+        # A failed code card keeps the editor focused: fixing it is the likely next step.
+        retrying = self._may_retry()
+        grades.show(intervals, proposed, focus=not retrying)
+        answer = self.answer
+        if retrying and answer is not None:
+            answer.focus_answer()
 
     def on_grade_bar_chosen(self, event: GradeBar.Chosen) -> None:
         event.stop()
@@ -347,9 +351,11 @@ class StudyFlow(Screen[None]):
 
         self.shown = None
         self.phase = "done"
+        self.query_one("#study-body").display = False
+        self.query_one("#study-grades").add_class("-empty")
         self.refresh_bindings()
         elapsed = (self.services.clock() - self.started_at).total_seconds()
-        next_due = None if self.cram is not None else self.services.collection.next_due_at()
+        next_due = self.services.collection.next_due_at()
         summary = Summary(
             cards=self.tally.cards,
             judged=self.tally.judged,

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from quiz.tui.formatting import clock_time, relative
 
@@ -62,6 +62,7 @@ class SummaryScreen(ModalScreen[None]):
             ]
             yield Static(Content("\n").join(rows), id="summary-lines")
             yield Button("Back to decks", variant="primary", id="summary-close")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(Button).focus()

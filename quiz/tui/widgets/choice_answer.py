@@ -33,7 +33,7 @@ class ChoiceList(Widget, can_focus=True):
         ),
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
-        Binding("space", "toggle_cursor", "Toggle"),
+        Binding("space", "toggle_cursor", "Toggle", show=False),
         Binding("enter", "submit", "Submit"),
     ]
 

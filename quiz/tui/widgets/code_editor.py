@@ -51,7 +51,24 @@ class CodeEditor(TextArea):
             event.prevent_default()
             self.screen.set_focus(None)
             return
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self.replace(
+                "\n" + self._indent_after(start), start, end, maintain_selection_offset=False
+            )
+            return
         await super()._on_key(event)
+
+    def _indent_after(self, location: tuple[int, int]) -> str:
+        """The indent of a new line: the current line's, one level deeper after a colon."""
+        row, column = location
+        line = self.document.get_line(row)
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        if line[:column].rstrip().endswith(":"):
+            indent += " " * self.indent_width
+        return indent
 
     def _build_highlight_map(self) -> None:
         # TextArea calls this after every edit; it normally queries tree-sitter, which quiz does

@@ -44,7 +44,9 @@ class GradeBar(Horizontal):
                 variant=variants.get(rating, "primary"),  # type: ignore[arg-type]
             )
 
-    def show(self, intervals: Mapping[Rating, timedelta], proposed: Rating) -> None:
+    def show(
+        self, intervals: Mapping[Rating, timedelta], proposed: Rating, *, focus: bool = True
+    ) -> None:
         for rating, name in GRADES:
             button = self.query_one(f"#grade-{int(rating)}", Button)
             after = intervals.get(rating)
@@ -52,7 +54,8 @@ class GradeBar(Horizontal):
             marker = "▸ " if rating == proposed else ""
             button.label = f"{marker}{int(rating)} {name}  {when}".rstrip()
             button.set_class(rating == proposed, "-proposed")
-        self.query_one(f"#grade-{int(proposed)}", Button).focus()
+        if focus:
+            self.query_one(f"#grade-{int(proposed)}", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -8,6 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Label
 
 from quiz.tui.formatting import clock_time
@@ -50,6 +51,11 @@ class StudyHeader(Horizontal):
     def update_counts(self, new: int, learn: int, due: int) -> None:
         variables = self.app.get_css_variables()
         self.query_one("#study-counts", Label).update(counts_text(variables, new, learn, due))
+
+    def update_left(self, left: int) -> None:
+        """Custom study has no queues, only the cards left in this pass."""
+        label = Content.assemble((str(left), "bold"), (" left", "dim"))
+        self.query_one("#study-counts", Label).update(label)
 
     def update_elapsed(self, seconds: float) -> None:
         self.query_one("#study-elapsed", Label).update(clock_time(seconds))

@@ -90,7 +90,8 @@ class Verdict(Vertical):
         if view.outcome is Outcome.ERROR and view.run is not None and view.run.exception:
             text = f"{text} {view.run.exception}"
         self._set("#verdict-headline", Content.styled(text, style))
-        given, truth = view.given or "", view.truth or ""
+        # Printed output ends in a newline that is no part of the answer.
+        given, truth = (view.given or "").rstrip("\n"), (view.truth or "").rstrip("\n")
         multiline = "\n" in given.strip() or "\n" in truth.strip()
         sides = view.show_answers and truth and not multiline
         self.query_one("#verdict-sides").set_class(not sides, "-empty")
