@@ -82,7 +82,7 @@ def _install_fds(pipes: ChildPipes, ruleset_fd: int | None) -> None:
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in sources]
     for target, fd in enumerate(high):
         os.dup2(fd, target, inheritable=True)
-    os.closerange(len(high), 1 << 20)
+    os.closerange(len(high), max(os.sysconf("SC_OPEN_MAX"), 1024))
 
 
 def _address_space_in_use() -> int:

@@ -9,22 +9,20 @@ with the worker. The process that called `isolate` then only waits and never ret
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import stat
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from quiz.sandbox import linux
 from quiz.sandbox import protections as names
+from quiz.sandbox.cgroup import join_pids_cgroup
 from quiz.sandbox.protections import Protection
 
 NOBODY = 65534  # the host user a run becomes when the worker may choose one (running as root)
 INNER_UID = 1  # that user's id inside the worker's user namespace
-_CONTROLLERS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")  # cgroup v1, then v2
 
 
 @dataclass
@@ -80,78 +78,6 @@ def _reachable_by_others(paths: list[str]) -> bool:
         if not os.stat(path).st_mode & stat.S_IROTH:
             return False
     return True
-
-
-def _join_pids_cgroup(iso: Isolation, limit: int) -> None:
-    """As root, RLIMIT_NPROC does not hold: cap the worker's task count with a pids cgroup."""
-    for controller in _CONTROLLERS:
-        if os.path.exists(os.path.join(controller, "cgroup.procs")) and (
-            controller.endswith("pids") or _v2_has_pids(controller)
-        ):
-            group = os.path.join(controller, cgroup_name(os.getpid()))
-            try:
-                os.mkdir(group, 0o755)
-                _write(os.path.join(group, "pids.max"), str(limit))
-                _write(os.path.join(group, "cgroup.procs"), "0")
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    os.rmdir(group)
-                iso.add(names.PROCESS_CGROUP, False, f"{group}: {exc.strerror}")
-                return
-            iso.add(names.PROCESS_CGROUP, True, f"at most {limit} tasks per worker (pids cgroup)")
-            return
-    iso.add(names.PROCESS_CGROUP, False, "no writable pids cgroup controller")
-
-
-def _v2_has_pids(root: str) -> bool:
-    try:
-        with open(os.path.join(root, "cgroup.subtree_control"), encoding="ascii") as f:
-            return "pids" in f.read().split()
-    except OSError:
-        return False
-
-
-def cgroup_name(worker_pid: int) -> str:
-    return f"quiz-sandbox-{worker_pid}"
-
-
-def _leave_cgroup() -> None:
-    """In the outer process, once the worker has ended: move to the parent group, remove ours."""
-    for controller in _CONTROLLERS:
-        group = os.path.join(controller, cgroup_name(os.getpid()))
-        if os.path.isdir(group):
-            with contextlib.suppress(OSError):
-                _write(os.path.join(controller, "cgroup.procs"), "0")
-                os.rmdir(group)
-
-
-def remove_stale_cgroups() -> None:
-    """Remove the groups of workers that ended without cleaning up (their pid is gone)."""
-    for controller in _CONTROLLERS:
-        try:
-            entries = os.listdir(controller)
-        except OSError:
-            continue
-        for entry in entries:
-            prefix, _, pid = entry.rpartition("-")
-            if prefix == "quiz-sandbox" and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-                with contextlib.suppress(OSError):
-                    os.rmdir(os.path.join(controller, entry))
-
-
-def remove_cgroup(worker_pid: int, wait_seconds: float) -> None:
-    """Called by the host after the worker ended: the cgroup directory would stay otherwise.
-    Its last processes may still be dying, so wait (bounded) until it is empty."""
-    for controller in _CONTROLLERS:
-        group = os.path.join(controller, cgroup_name(worker_pid))
-        deadline = time.monotonic() + wait_seconds
-        while os.path.isdir(group):
-            try:
-                os.rmdir(group)
-            except OSError:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.01)
 
 
 def _enter_user_namespace(iso: Isolation, map_nobody: bool) -> None:
@@ -262,7 +188,6 @@ def _become_init() -> int:
                 continue
             code = os.waitstatus_to_exitcode(status)
             break
-        _leave_cgroup()
     finally:
         os._exit(code if code >= 0 else 128 - code)
 
@@ -328,7 +253,7 @@ def isolate(
     if "cgroup" in disable:
         iso.add(names.PROCESS_CGROUP, False, OFF)
     elif os.getuid() == 0:
-        _join_pids_cgroup(iso, task_limit)
+        iso.add(names.PROCESS_CGROUP, *join_pids_cgroup(task_limit))
     map_nobody = "nobody" not in disable and _reachable_by_others(python_paths)
     if "user" in disable:
         iso.add(names.USER_NAMESPACE, False, OFF)

@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from quiz.errors import QuizError
-from quiz.sandbox.isolation import remove_stale_cgroups
+from quiz.sandbox.cgroup import remove_stale_cgroups
 from quiz.sandbox.process import WorkerGone, WorkerProcess
 from quiz.sandbox.protections import Protection
 from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus

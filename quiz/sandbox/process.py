@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import quiz
 from quiz.sandbox import framing
-from quiz.sandbox.isolation import remove_cgroup
+from quiz.sandbox.cgroup import remove_cgroup
 from quiz.sandbox.limits import THREAD_VARIABLES
 
 _LOG_TAIL = 2000

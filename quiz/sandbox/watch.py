@@ -116,12 +116,10 @@ class Watch:
                 self.garbage = True
 
     def _read(self, fd: int, stream: _Stream | None) -> bool:
-        """Read what is there; False once the pipe is at EOF."""
+        """Take one chunk from a pipe; False at EOF, on error, or when nothing is there now."""
         try:
             chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            return True
-        except OSError:
+        except OSError:  # BlockingIOError included, for the non-blocking drain
             return False
         if not chunk:
             return False
@@ -170,23 +168,8 @@ class Watch:
         for fd, stream in streams.items():
             os.set_blocking(fd, False)
             for _ in range(1024):  # bounded: a surviving writer cannot keep us here
-                if (stream is not None and stream.overflow) or not self._read_nonblocking(
-                    fd, stream
-                ):
+                if (stream is not None and stream.overflow) or not self._read(fd, stream):
                     break
-
-    def _read_nonblocking(self, fd: int, stream: _Stream | None) -> bool:
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except OSError:  # BlockingIOError included: nothing more is there now
-            return False
-        if not chunk:
-            return False
-        if stream is None:
-            self.take_result(chunk)
-        else:
-            stream.take(chunk)
-        return True
 
     def result(self, wait_status: int | None) -> RunResult:
         """What happened, in order of precedence; `wait_status` is needed only without a report."""
