@@ -8,6 +8,7 @@ Cards not in any loaded deck keep their history but are never queued.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -120,17 +121,29 @@ class Collection:
         if not 0 <= self.day_start_hour <= 23:
             raise QuizError(f"day start hour {self.day_start_hour} is not 0-23")
         self._cards: dict[str, Card] = {}
+        self._deck_keys: dict[str, list[str]] = {}
+        self._groups: dict[str, str] = {}
+        self._position: dict[str, int] = {}
         for deck in self.decks:
+            keys = self._deck_keys.setdefault(deck.id, [])
             for card in deck.cards:
-                self._cards[card.key] = card
+                key = card.key
+                self._cards[key] = card
+                self._position[key] = len(keys)
+                keys.append(key)
+                if card.group:
+                    self._groups[key] = f"{deck.id}/{card.group}"
         self._presets: dict[str, Preset] = {}
         self._schedulers: dict[tuple[str, bool | None], Scheduler] = {}
         self._undo: list[str] = []
         # Which cards cannot be new today (seen or suspended; buried, by when), kept in memory
         # so the queue never scans every card row, and refreshed from the log rows past
-        # `_seen_log_id`, so other processes' answers show up.
+        # `_seen_log_id`, so other processes' answers show up. `_new_positions` holds, per
+        # deck, the sorted deck positions of the cards that are new, so finding today's new
+        # cards reads only those.
         self._not_new: set[str] = set()
         self._new_buried_at: dict[str, int] = {}
+        self._new_positions: dict[str, list[int]] = {}
         self._seen_log_id = 0
         self._load_not_new()
 
@@ -172,7 +185,7 @@ class Collection:
         return card_key.partition("/")[0]
 
     def _sibling_group(self, card: Card) -> str | None:
-        return f"{card.deck_id}/{card.group}" if card.group else None
+        return self._groups.get(card.key)
 
     def _load_not_new(self) -> None:
         with self.store.read() as conn:
@@ -185,27 +198,46 @@ class Collection:
             ).fetchall()
         self._not_new.clear()
         self._new_buried_at.clear()
+        self._new_positions.clear()
         for key, state, suspended, buried_at in rows:
             self._note(key, state, suspended, buried_at)
+        for deck_id, keys in self._deck_keys.items():
+            self._new_positions[deck_id] = [
+                i for i, key in enumerate(keys) if key not in self._not_new
+            ]
 
     def _refresh(self) -> None:
         with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT c.key, c.state, c.suspended, c.buried_at, l.max_id FROM "
-                "(SELECT key, max(id) AS max_id FROM log WHERE id > ? GROUP BY key) AS l "
-                "LEFT JOIN cards AS c ON c.key = l.key",
-                (self._seen_log_id,),
-            ).fetchall()
-            for key, state, suspended, buried_at, max_id in rows:
-                self._seen_log_id = max(self._seen_log_id, max_id)
-                if key is not None:
-                    self._note(key, state, suspended, buried_at)
+            # NOT INDEXED: a rowid range over the newest rows, never a scan of an index.
+            changed: dict[str, int] = {}
+            for log_id, key in conn.execute(
+                "SELECT id, key FROM log NOT INDEXED WHERE id > ?", (self._seen_log_id,)
+            ):
+                changed[key] = log_id
+                self._seen_log_id = max(self._seen_log_id, log_id)
+            for key in changed:
+                row = conn.execute(
+                    "SELECT state, suspended, buried_at FROM cards WHERE key = ?", (key,)
+                ).fetchone()
+                if row is not None:
+                    self._note(key, *row)
 
     def _note(self, key: str, state: int, suspended: int, buried_at: int | None) -> None:
-        if state != Phase.NEW or suspended:
-            self._not_new.add(key)
-        else:
+        is_new = state == Phase.NEW and not suspended
+        if is_new:
             self._not_new.discard(key)
+        else:
+            self._not_new.add(key)
+        card = self._cards.get(key)
+        positions = self._new_positions.get(card.deck_id) if card is not None else None
+        if positions is not None:
+            at = self._position[key]
+            i = bisect.bisect_left(positions, at)
+            present = i < len(positions) and positions[i] == at
+            if is_new and not present:
+                positions.insert(i, at)
+            elif present and not is_new:
+                del positions[i]
         if buried_at is not None:
             self._new_buried_at[key] = buried_at
         else:
@@ -214,86 +246,78 @@ class Collection:
     def _note_state(self, card: CardState) -> None:
         self._note(card.key, card.state, card.suspended, card.buried_at)
 
-    def _available_new(self, key: str, start_us: int) -> bool:
-        if key in self._not_new:
-            return False
-        buried_at = self._new_buried_at.get(key)
-        return buried_at is None or buried_at < start_us
-
     # -- the queue -----------------------------------------------------------------------------
-
-    def _scope(self, deck_id: str | None) -> tuple[str, tuple[Any, ...]]:
-        return ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
 
     def _build(self, deck_id: str | None, now: datetime) -> queue.DayQueue:
         self._refresh()
         start, end = self.today(now)
         now_us, start_us, end_us = to_us(now), to_us(start), to_us(end)
         ahead_us = now_us + queue.LEARN_AHEAD_SECONDS * 1_000_000
-        scope, params = self._scope(deck_id)
+        decks = [d for d in self.decks if deck_id is None or d.id == deck_id]
         not_buried = "(buried_at IS NULL OR buried_at < ?)"
         with self.store.read() as conn:
-            learning = conn.execute(
-                f"SELECT key, due FROM cards WHERE state IN (1, 3) AND suspended = 0 "
-                f"AND due <= ? AND {not_buried} {scope} ORDER BY due, key",
-                (ahead_us, start_us, *params),
-            ).fetchall()
-            review_rows = conn.execute(
-                f"SELECT key, deck_id FROM cards WHERE state = 2 AND suspended = 0 "
-                f"AND due < ? AND {not_buried} {scope} ORDER BY due, key",
-                (end_us, start_us, *params),
-            ).fetchall()
+            scope, params = ("AND deck_id = ?", (deck_id,)) if deck_id is not None else ("", ())
+            learning = [
+                (key, due)
+                for key, due in conn.execute(
+                    f"SELECT key, due FROM cards WHERE state IN (1, 3) AND due <= ? "
+                    f"AND suspended = 0 AND {not_buried} {scope} ORDER BY due",
+                    (ahead_us, start_us, *params),
+                )
+                if key in self._cards
+            ]
             today_rows = conn.execute(
                 f"SELECT key, deck_id, state_before FROM log WHERE kind = 'review' "
                 f"AND time >= ? AND {_NOT_UNDONE_TODAY}",
                 (start_us, start_us),
             ).fetchall()
-        decks = [d for d in self.decks if deck_id is None or d.id == deck_id]
-        new_done: dict[str, int] = {}
-        reviews_done: dict[str, int] = {}
-        answered_groups: dict[str, set[str]] = {}
-        for key, card_deck, state_before in today_rows:
-            if state_before == Phase.NEW:
-                new_done[card_deck] = new_done.get(card_deck, 0) + 1
-            elif state_before == Phase.REVIEW:
-                reviews_done[card_deck] = reviews_done.get(card_deck, 0) + 1
-            card = self._cards.get(key)
-            group = self._sibling_group(card) if card is not None else None
-            if group is not None:
-                answered_groups.setdefault(group, set()).add(key)
-        new_left = {
-            d.id: max(0, self.preset(d.id).new_per_day - new_done.get(d.id, 0)) for d in decks
-        }
-        reviews_left = {
-            d.id: max(0, self.preset(d.id).reviews_per_day - reviews_done.get(d.id, 0))
-            for d in decks
-        }
-        in_scope = {d.id for d in decks}
+            new_done: dict[str, int] = {}
+            reviews_done: dict[str, int] = {}
+            answered_groups: dict[str, set[str]] = {}
+            for key, card_deck, state_before in today_rows:
+                if state_before == Phase.NEW:
+                    new_done[card_deck] = new_done.get(card_deck, 0) + 1
+                elif state_before == Phase.REVIEW:
+                    reviews_done[card_deck] = reviews_done.get(card_deck, 0) + 1
+                group = self._groups.get(key)
+                if group is not None:
+                    answered_groups.setdefault(group, set()).add(key)
 
-        def reviews() -> Iterator[queue.Candidate]:
-            for key, card_deck in review_rows:
-                card = self._cards.get(key)
-                if card is not None and card_deck in in_scope:
-                    yield queue.Candidate(key, card_deck, self._sibling_group(card))
+            def reviews(deck: Deck) -> Iterator[queue.Candidate]:
+                # One range of the cards_deck_queue index, read only as far as the limit needs.
+                for key, due in conn.execute(
+                    f"SELECT key, due FROM cards WHERE deck_id = ? AND state = 2 AND due < ? "
+                    f"AND suspended = 0 AND {not_buried} ORDER BY due",
+                    (deck.id, end_us, start_us),
+                ):
+                    if key in self._cards:
+                        yield queue.Candidate(key, self._groups.get(key), due)
 
-        def new() -> Iterator[queue.Candidate]:
-            for deck in decks:
-                for card in deck.cards:
-                    if self._available_new(card.key, start_us):
-                        yield queue.Candidate(card.key, deck.id, self._sibling_group(card))
+            def new(deck: Deck) -> Iterator[queue.Candidate]:
+                keys = self._deck_keys[deck.id]
+                for at in list(self._new_positions.get(deck.id, ())):
+                    key = keys[at]
+                    buried_at = self._new_buried_at.get(key)
+                    if buried_at is None or buried_at < start_us:
+                        yield queue.Candidate(key, self._groups.get(key))
 
-        return queue.build(
-            learn_now=[k for k, due in learning if due <= now_us],
-            learn_ahead=[k for k, due in learning if due > now_us],
-            reviews=reviews(),
-            new=new(),
-            reviews_left=reviews_left,
-            new_left=new_left,
-            answered_groups=answered_groups,
-            new_done=sum(new_done.get(d, 0) for d in in_scope),
-            reviews_done=sum(reviews_done.get(d, 0) for d in in_scope),
-            is_loaded=lambda k: k in self._cards,
-        )
+            day = queue.build(
+                learn_now=[k for k, due in learning if due <= now_us],
+                learn_ahead=[k for k, due in learning if due > now_us],
+                reviews={d.id: reviews(d) for d in decks},
+                new={d.id: new(d) for d in decks},
+                reviews_left={
+                    d.id: self.preset(d.id).reviews_per_day - reviews_done.get(d.id, 0)
+                    for d in decks
+                },
+                new_left={
+                    d.id: self.preset(d.id).new_per_day - new_done.get(d.id, 0) for d in decks
+                },
+                answered_groups=answered_groups,
+                new_done=sum(new_done.get(d.id, 0) for d in decks),
+                reviews_done=sum(reviews_done.get(d.id, 0) for d in decks),
+            )
+        return day
 
     def counts(self, deck_id: str | None = None) -> QueueCounts:
         day = self._build(deck_id, self.now())
@@ -310,24 +334,25 @@ class Collection:
         if day.next_key() is not None:
             return now
         _, end = self.today(now)
-        with self.store.read() as conn:
-            rows = conn.execute(
-                "SELECT key, state, due FROM cards WHERE state != 0 AND suspended = 0 "
-                "AND due IS NOT NULL ORDER BY due"
-            ).fetchall()
         best: datetime | None = None
-        for key, state, due in rows:
-            if key not in self._cards:
-                continue
-            at = from_us(due)
-            # A review is due from the start of its study day; anything due today that is not
-            # in the queue (over a limit, buried) waits for the next study day.
-            learning_later = state != Phase.REVIEW and at > now
-            candidate = at if learning_later else max(self.today(at)[0], end)
-            best = candidate if best is None else min(best, candidate)
-            if state == Phase.REVIEW:
-                break  # rows are in due order: no later review can come sooner
-        if any(k not in self._not_new for k in self._cards):  # new cards wait for tomorrow
+        with self.store.read() as conn:
+            # The first loaded card of each kind, in due order (index ranges, read lazily).
+            for states in ("1, 3", "2"):
+                for key, state, due in conn.execute(
+                    f"SELECT key, state, due FROM cards WHERE state IN ({states}) "
+                    f"AND suspended = 0 ORDER BY due"
+                ):
+                    if key not in self._cards:
+                        continue
+                    at = from_us(due)
+                    # A review is due from the start of its study day; anything due today that
+                    # is not in the queue (over a limit, buried) waits for the next study day.
+                    learning_later = state != Phase.REVIEW and at > now
+                    candidate = at if learning_later else max(self.today(at)[0], end)
+                    best = candidate if best is None else min(best, candidate)
+                    if learning_later or state == Phase.REVIEW:
+                        break  # later rows cannot come sooner
+        if any(self._new_positions.values()):  # new cards wait for the next study day
             best = end if best is None else min(best, end)
         return best
 

@@ -9,7 +9,7 @@ window (Anki's 20 minutes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 LEARN_AHEAD_SECONDS = 20 * 60
@@ -18,9 +18,10 @@ LEARN_AHEAD_SECONDS = 20 * 60
 @dataclass(frozen=True)
 class Candidate:
     key: str
-    deck_id: str
     sibling_group: str | None
     """`deck-id/group` for a card with a group, so siblings share it; None otherwise."""
+    due: int = 0
+    """Reviews: the due (microseconds); today's reviews are shown most overdue first."""
 
 
 @dataclass
@@ -59,17 +60,15 @@ class DayQueue:
 
 def _limited(
     candidates: Iterable[Candidate],
-    left: Mapping[str, int],
+    limit: int,
     taken_groups: set[str],
     answered_groups: Mapping[str, set[str]],
-) -> list[str]:
-    remaining = dict(left)
-    chosen: list[str] = []
+) -> list[Candidate]:
+    """Up to `limit` candidates, in order, reading no further than needed."""
+    chosen: list[Candidate] = []
+    if limit <= 0:
+        return chosen
     for cand in candidates:
-        if remaining.get(cand.deck_id, 0) <= 0:
-            if not any(v > 0 for v in remaining.values()):
-                break
-            continue
         group = cand.sibling_group
         if group is not None:
             answered = answered_groups.get(group)
@@ -78,8 +77,9 @@ def _limited(
             if group in taken_groups:
                 continue  # a sibling is already in today's queue
             taken_groups.add(group)
-        remaining[cand.deck_id] -= 1
-        chosen.append(cand.key)
+        chosen.append(cand)
+        if len(chosen) >= limit:
+            break
     return chosen
 
 
@@ -87,24 +87,38 @@ def build(
     *,
     learn_now: Iterable[str],
     learn_ahead: Iterable[str],
-    reviews: Iterable[Candidate],
-    new: Iterable[Candidate],
+    reviews: Mapping[str, Iterable[Candidate]],
+    new: Mapping[str, Iterable[Candidate]],
     reviews_left: Mapping[str, int],
     new_left: Mapping[str, int],
     answered_groups: Mapping[str, set[str]],
     new_done: int,
     reviews_done: int,
-    is_loaded: Callable[[str], bool],
 ) -> DayQueue:
-    """Today's queue. `new` may be lazy: it is read only until every deck's new limit is met."""
+    """Today's queue from each deck's candidates (reviews in due order, new in deck order).
+
+    Candidates may be lazy: each deck's are read only until its limit is met. A deck's reviews
+    claim sibling groups before its new cards do.
+    """
     taken: set[str] = set()
+    day_reviews: list[Candidate] = []
+    day_new: list[str] = []
+    for deck_id in dict.fromkeys([*reviews, *new]):
+        day_reviews += _limited(
+            reviews.get(deck_id, ()), reviews_left.get(deck_id, 0), taken, answered_groups
+        )
+        day_new += [
+            c.key
+            for c in _limited(
+                new.get(deck_id, ()), new_left.get(deck_id, 0), taken, answered_groups
+            )
+        ]
+    day_reviews.sort(key=lambda c: (c.due, c.key))
     return DayQueue(
-        learn_now=[k for k in learn_now if is_loaded(k)],
-        reviews=_limited(
-            (c for c in reviews if is_loaded(c.key)), reviews_left, taken, answered_groups
-        ),
-        new=_limited(new, new_left, taken, answered_groups),
-        learn_ahead=[k for k in learn_ahead if is_loaded(k)],
+        learn_now=list(learn_now),
+        reviews=[c.key for c in day_reviews],
+        new=day_new,
+        learn_ahead=list(learn_ahead),
         new_done=new_done,
         reviews_done=reviews_done,
     )

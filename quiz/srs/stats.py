@@ -147,10 +147,11 @@ def _per_day(
     )
     counts = [0] * len(bounds)
     # CROSS JOIN keeps the days outside and INDEXED BY stops SQLite from building an automatic
-    # index on `kind` per query: each day is one range of the log_reviews index.
+    # index on `kind` per query: each day is one range of the log_review_time index.
     for i, count in conn.execute(
-        "SELECT d.i, count(*) FROM temp.stat_days AS d CROSS JOIN log AS l INDEXED BY log_reviews "
-        "WHERE l.kind = 'review' AND l.time >= d.start AND l.time < d.stop GROUP BY d.i"
+        "SELECT d.i, count(*) FROM temp.stat_days AS d "
+        "CROSS JOIN log AS l INDEXED BY log_review_time WHERE l.kind = 'review' "
+        "AND l.time >= d.start AND l.time < d.stop GROUP BY d.i"
     ):
         counts[i] = count
     starts = [a for a, _ in bounds]
@@ -167,22 +168,27 @@ _PERIODS = ("today", "yesterday", "week", "month", "year", "all")
 def _retention(
     conn: sqlite3.Connection, edges: list[int], stop: int, undone: list[_UndoneReview]
 ) -> list[Retention]:
-    """Anki's true retention for each period, from one pass over the review-state reviews.
+    """Anki's true retention for each period.
 
-    `edges` are the starts of today, yesterday, 7, 30 and 365 days back (descending); the pass
-    counts disjoint buckets between them, and the periods are sums of buckets.
+    `edges` are the starts of today, yesterday, 7, 30 and 365 days back (descending). Each
+    disjoint bucket between them is counted per class (young/mature x fail/pass) as one range
+    of the log_retention index, whose expressions the query must repeat exactly; the periods
+    are sums of buckets.
     """
-    case = " ".join(f"WHEN time >= {edge} THEN {i}" for i, edge in enumerate(edges))
-    buckets = [[0, 0, 0, 0] for _ in range(len(edges) + 1)]  # young fail/pass, mature fail/pass
-    for bucket, mature, passed, count in conn.execute(
-        f"SELECT CASE {case} ELSE {len(edges)} END, "
-        f"coalesce(interval_before, 0) >= {MATURE_DAYS}, rating > 1, count(*) "
-        f"FROM log INDEXED BY log_reviews "
-        f"WHERE kind = 'review' AND state_before = {int(Phase.REVIEW)} AND time < ? "
-        f"GROUP BY 1, 2, 3",
-        (stop,),
-    ):
-        buckets[bucket][2 * int(mature) + int(passed)] += count
+    ranges = [(edges[0], stop)]
+    ranges += [(edges[i + 1], edges[i]) for i in range(len(edges) - 1)]
+    ranges.append((-(2**63), edges[-1]))
+    query = (
+        "SELECT count(*) FROM log INDEXED BY log_retention WHERE kind = 'review' "
+        f"AND state_before = {int(Phase.REVIEW)} AND (rating > 1) = ? "
+        f"AND (coalesce(interval_before, 0) >= {MATURE_DAYS}) = ? AND time >= ? AND time < ?"
+    )
+    buckets = [[0, 0, 0, 0] for _ in ranges]  # young fail/pass, mature fail/pass
+    for bucket, (start, end) in enumerate(ranges):
+        for mature in (0, 1):
+            for passed in (0, 1):
+                row = conn.execute(query, (passed, mature, start, end)).fetchone()
+                buckets[bucket][2 * mature + passed] = row[0]
     for review in undone:
         if review.state_before != Phase.REVIEW or review.time >= stop:
             continue
@@ -280,15 +286,18 @@ def compute_stats(
         retention = _retention(conn, edges, stop, undone)
 
         by_state = dict.fromkeys(Phase, 0)
-        for state, count in conn.execute(
-            "SELECT state, count(*) FROM cards WHERE suspended = 0 GROUP BY state"
+        suspended = 0
+        for state, count, in_state_suspended in conn.execute(
+            "SELECT state, count(*), sum(suspended) FROM cards INDEXED BY cards_queue "
+            "GROUP BY state"
         ):
-            by_state[Phase(state)] = count
-        suspended, leech = conn.execute(
-            "SELECT coalesce(sum(suspended), 0), coalesce(sum(leech), 0) FROM cards"
-        ).fetchone()
+            by_state[Phase(state)] = count - in_state_suspended
+            suspended += in_state_suspended
+        leech = conn.execute(
+            "SELECT count(*) FROM cards INDEXED BY cards_leech WHERE leech != 0"
+        ).fetchone()[0]
         total = conn.execute(
-            "SELECT count(*) FROM log INDEXED BY log_reviews WHERE kind = 'review'"
+            "SELECT count(*) FROM log INDEXED BY log_review_time WHERE kind = 'review'"
         ).fetchone()[0]
         streak = _streak(conn, per_day, today, tz, hour, undone)
         new: int | None = None

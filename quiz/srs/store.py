@@ -9,6 +9,7 @@ through a crash of the program; only a power cut can lose the last few, never co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -94,6 +95,8 @@ class Store:
         self.conn = conn
         self.path = path
         self._lock = threading.RLock()
+        self._checkpointer = _Checkpointer(path)
+        self._checkpointer.start()
 
     @classmethod
     def open(cls, path: Path | None = None) -> Store:
@@ -118,6 +121,9 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints (copying the WAL back into the file, with an fsync) run on the
+            # checkpointer's own connection, so no answer waits for one.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
             _migrate(conn, path)
         except QuizError:
             conn.close()
@@ -130,6 +136,7 @@ class Store:
         return cls(conn, path)
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._lock:
             self.conn.close()
 
@@ -155,6 +162,7 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            self._checkpointer.note_commit()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -263,6 +271,54 @@ class Store:
             else:
                 decks[name] = json.loads(value)
         return Presets(default=default, decks=decks)
+
+
+class _Checkpointer(threading.Thread):
+    """Checkpoints the WAL in the background: after a burst of commits, or when idle."""
+
+    EVERY_COMMITS = 64
+    IDLE_SECONDS = 2.0
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name=f"quiz-checkpoint-{path.name}", daemon=True)
+        self.path = path
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._commits = 0
+
+    def note_commit(self) -> None:
+        self._commits += 1
+        if self._commits >= self.EVERY_COMMITS:
+            self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=30)
+
+    def run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error:
+            return  # the writer's own connection reports problems with the file
+        try:
+            while not self._stopping.is_set():
+                self._wake.wait(self.IDLE_SECONDS)
+                self._wake.clear()
+                if self._commits:
+                    self._commits = 0
+                    self._checkpoint(conn, "PASSIVE")
+            self._checkpoint(conn, "PASSIVE")
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _checkpoint(conn: sqlite3.Connection, mode: str) -> None:
+        # PASSIVE never waits for readers or writers; whatever it cannot copy now, a later
+        # checkpoint (or the next open) does. Errors here never lose data: the WAL keeps it.
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute(f"PRAGMA wal_checkpoint({mode})")
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
