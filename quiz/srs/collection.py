@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -145,6 +146,8 @@ class Collection:
         self._new_buried_at: dict[str, int] = {}
         self._new_positions: dict[str, list[int]] = {}
         self._seen_log_id = 0
+        # The TUI calls in from worker threads: the in-memory indexes change under this lock.
+        self._lock = threading.RLock()
         self._load_not_new()
 
     # -- presets and time ----------------------------------------------------------------------
@@ -207,7 +210,7 @@ class Collection:
             ]
 
     def _refresh(self) -> None:
-        with self.store.read() as conn:
+        with self._lock, self.store.read() as conn:
             # NOT INDEXED: a rowid range over the newest rows, never a scan of an index.
             changed: dict[str, int] = {}
             for log_id, key in conn.execute(
@@ -223,6 +226,10 @@ class Collection:
                     self._note(key, *row)
 
     def _note(self, key: str, state: int, suspended: int, buried_at: int | None) -> None:
+        with self._lock:
+            self._note_locked(key, state, suspended, buried_at)
+
+    def _note_locked(self, key: str, state: int, suspended: int, buried_at: int | None) -> None:
         is_new = state == Phase.NEW and not suspended
         if is_new:
             self._not_new.discard(key)
@@ -295,7 +302,9 @@ class Collection:
 
             def new(deck: Deck) -> Iterator[queue.Candidate]:
                 keys = self._deck_keys[deck.id]
-                for at in list(self._new_positions.get(deck.id, ())):
+                with self._lock:
+                    positions = list(self._new_positions.get(deck.id, ()))
+                for at in positions:
                     key = keys[at]
                     buried_at = self._new_buried_at.get(key)
                     if buried_at is None or buried_at < start_us:

@@ -77,3 +77,42 @@ def test_two_processes_answering_one_database_lose_nothing(tmp_path: Path) -> No
     acknowledged = outputs[0] + outputs[1]
     assert len(acknowledged) == 2 * n
     assert _check_log(db, acknowledged) == 2 * n
+
+
+def test_threads_sharing_one_collection_lose_nothing(tmp_path: Path) -> None:
+    import random
+    import threading
+
+    from fsrs import Rating
+
+    from quiz.outcome import Outcome
+    from quiz.srs.collection import Collection
+    from tests.srs.answering import DECK
+
+    store = Store.open(tmp_path / "quiz.db")
+    col = Collection(store, [DECK])
+    acknowledged: list[str] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(100):
+            card = col.next_card() or rng.choice(DECK.cards)
+            uuid = col.answer(
+                card.key,
+                rng.choice(list(Rating)),
+                proposed=None,
+                outcome=Outcome.SELF_GRADED,
+                answer_text="",
+                duration_ms=1,
+                instance={},
+            )
+            acknowledged.append(uuid)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    store.close()
+    assert len(acknowledged) == 300
+    assert _check_log(tmp_path / "quiz.db", acknowledged) == 300
