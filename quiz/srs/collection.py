@@ -8,11 +8,8 @@ Cards not in any loaded deck keep their history but are never queued.
 
 from __future__ import annotations
 
-import bisect
 import json
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,66 +21,23 @@ from quiz.errors import QuizError
 from quiz.outcome import Outcome
 from quiz.srs import grading, queue
 from quiz.srs.events import CardState, Kind, LogEvent, Phase, new_uuid
+from quiz.srs.newcards import NewCards
 from quiz.srs.preset import Preset
+from quiz.srs.records import (
+    CardInfo,
+    QueueCounts,
+    ReviewRow,
+    effective_reviews,
+    review_row,
+)
 from quiz.srs.replay import apply, fold, schedule, scheduler_for
 from quiz.srs.store import Store
 from quiz.srs.timeutil import DEFAULT_DAY_START_HOUR, day_bounds, from_us, to_us, utc_now
 
+__all__ = ["CardInfo", "Collection", "QueueCounts", "ReviewRow", "effective_reviews"]
+
 FLAGS = range(0, 8)
 """0 is no flag; 1-7 are Anki's colours (red, orange, green, blue, pink, turquoise, purple)."""
-
-
-@dataclass(frozen=True)
-class QueueCounts:
-    new: int
-    learn: int
-    due: int
-
-
-@dataclass(frozen=True)
-class CardInfo:
-    key: str
-    state: str  # "new" | "learning" | "review" | "relearning"
-    due: datetime | None
-    stability: float | None
-    difficulty: float | None
-    reps: int
-    lapses: int
-    suspended: bool
-    buried: bool
-    flag: int
-    leech: bool
-    last_review: datetime | None
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    reviewed_at: datetime
-    rating: Rating
-    proposed: Rating | None
-    outcome: Outcome
-    answer_text: str
-    duration_ms: int
-    instance: dict[str, Any]
-
-
-def review_row(event: LogEvent) -> ReviewRow:
-    assert event.rating is not None
-    return ReviewRow(
-        reviewed_at=from_us(event.time),
-        rating=Rating(event.rating),
-        proposed=Rating(event.proposed) if event.proposed is not None else None,
-        outcome=Outcome(event.outcome or Outcome.SELF_GRADED),
-        answer_text=event.answer_text or "",
-        duration_ms=event.duration_ms or 0,
-        instance=json.loads(event.instance) if event.instance else {},
-    )
-
-
-def effective_reviews(events: Sequence[LogEvent]) -> list[LogEvent]:
-    """The reviews in a card's log that no undo row cancels, in log order."""
-    undone = {e.target for e in events if e.kind is Kind.UNDO}
-    return [e for e in events if e.kind is Kind.REVIEW and e.uuid not in undone]
 
 
 def _settings_tz(store: Store) -> tzinfo | None:
@@ -122,33 +76,17 @@ class Collection:
         if not 0 <= self.day_start_hour <= 23:
             raise QuizError(f"day start hour {self.day_start_hour} is not 0-23")
         self._cards: dict[str, Card] = {}
-        self._deck_keys: dict[str, list[str]] = {}
         self._groups: dict[str, str] = {}
-        self._position: dict[str, int] = {}
         for deck in self.decks:
-            keys = self._deck_keys.setdefault(deck.id, [])
             for card in deck.cards:
-                key = card.key
-                self._cards[key] = card
-                self._position[key] = len(keys)
-                keys.append(key)
+                self._cards[card.key] = card
                 if card.group:
-                    self._groups[key] = f"{deck.id}/{card.group}"
+                    self._groups[card.key] = f"{deck.id}/{card.group}"
         self._presets: dict[str, Preset] = {}
         self._schedulers: dict[tuple[str, bool | None], Scheduler] = {}
         self._undo: list[str] = []
-        # Which cards cannot be new today (seen or suspended; buried, by when), kept in memory
-        # so the queue never scans every card row, and refreshed from the log rows past
-        # `_seen_log_id`, so other processes' answers show up. `_new_positions` holds, per
-        # deck, the sorted deck positions of the cards that are new, so finding today's new
-        # cards reads only those.
-        self._not_new: set[str] = set()
-        self._new_buried_at: dict[str, int] = {}
-        self._new_positions: dict[str, list[int]] = {}
-        self._seen_log_id = 0
-        # The TUI calls in from worker threads: the in-memory indexes change under this lock.
-        self._lock = threading.RLock()
-        self._load_not_new()
+        self._new = NewCards(self.decks)
+        self._new.load(store)
 
     # -- presets and time ----------------------------------------------------------------------
 
@@ -190,73 +128,13 @@ class Collection:
     def _sibling_group(self, card: Card) -> str | None:
         return self._groups.get(card.key)
 
-    def _load_not_new(self) -> None:
-        with self.store.read() as conn:
-            self._seen_log_id = int(
-                conn.execute("SELECT coalesce(max(id), 0) FROM log").fetchone()[0]
-            )
-            rows = conn.execute(
-                "SELECT key, state, suspended, buried_at FROM cards "
-                "WHERE state != 0 OR suspended != 0 OR buried_at IS NOT NULL"
-            ).fetchall()
-        self._not_new.clear()
-        self._new_buried_at.clear()
-        self._new_positions.clear()
-        for key, state, suspended, buried_at in rows:
-            self._note(key, state, suspended, buried_at)
-        for deck_id, keys in self._deck_keys.items():
-            self._new_positions[deck_id] = [
-                i for i, key in enumerate(keys) if key not in self._not_new
-            ]
-
-    def _refresh(self) -> None:
-        with self._lock, self.store.read() as conn:
-            # NOT INDEXED: a rowid range over the newest rows, never a scan of an index.
-            changed: dict[str, int] = {}
-            for log_id, key in conn.execute(
-                "SELECT id, key FROM log NOT INDEXED WHERE id > ?", (self._seen_log_id,)
-            ):
-                changed[key] = log_id
-                self._seen_log_id = max(self._seen_log_id, log_id)
-            for key in changed:
-                row = conn.execute(
-                    "SELECT state, suspended, buried_at FROM cards WHERE key = ?", (key,)
-                ).fetchone()
-                if row is not None:
-                    self._note(key, *row)
-
-    def _note(self, key: str, state: int, suspended: int, buried_at: int | None) -> None:
-        with self._lock:
-            self._note_locked(key, state, suspended, buried_at)
-
-    def _note_locked(self, key: str, state: int, suspended: int, buried_at: int | None) -> None:
-        is_new = state == Phase.NEW and not suspended
-        if is_new:
-            self._not_new.discard(key)
-        else:
-            self._not_new.add(key)
-        card = self._cards.get(key)
-        positions = self._new_positions.get(card.deck_id) if card is not None else None
-        if positions is not None:
-            at = self._position[key]
-            i = bisect.bisect_left(positions, at)
-            present = i < len(positions) and positions[i] == at
-            if is_new and not present:
-                positions.insert(i, at)
-            elif present and not is_new:
-                del positions[i]
-        if buried_at is not None:
-            self._new_buried_at[key] = buried_at
-        else:
-            self._new_buried_at.pop(key, None)
-
     def _note_state(self, card: CardState) -> None:
-        self._note(card.key, card.state, card.suspended, card.buried_at)
+        self._new.note(card.key, card.state, card.suspended, card.buried_at)
 
     # -- the queue -----------------------------------------------------------------------------
 
     def _build(self, deck_id: str | None, now: datetime) -> queue.DayQueue:
-        self._refresh()
+        self._new.refresh(self.store)
         start, end = self.today(now)
         now_us, start_us, end_us = to_us(now), to_us(start), to_us(end)
         ahead_us = now_us + queue.LEARN_AHEAD_SECONDS * 1_000_000
@@ -301,14 +179,8 @@ class Collection:
                         yield queue.Candidate(key, self._groups.get(key), due)
 
             def new(deck: Deck) -> Iterator[queue.Candidate]:
-                keys = self._deck_keys[deck.id]
-                with self._lock:
-                    positions = list(self._new_positions.get(deck.id, ()))
-                for at in positions:
-                    key = keys[at]
-                    buried_at = self._new_buried_at.get(key)
-                    if buried_at is None or buried_at < start_us:
-                        yield queue.Candidate(key, self._groups.get(key))
+                for key in self._new.in_deck(deck.id, start_us):
+                    yield queue.Candidate(key, self._groups.get(key))
 
             day = queue.build(
                 learn_now=[k for k, due in learning if due <= now_us],
@@ -361,13 +233,13 @@ class Collection:
                     best = candidate if best is None else min(best, candidate)
                     if learning_later or state == Phase.REVIEW:
                         break  # later rows cannot come sooner
-        if any(self._new_positions.values()):  # new cards wait for the next study day
+        if self._new.any():  # new cards wait for the next study day
             best = end if best is None else min(best, end)
         return best
 
     def cram(self, deck_id: str | None = None, tag: str | None = None) -> list[Card]:
         """Cards for custom study: answers there are not scheduled, so nothing here writes."""
-        self._refresh()
+        self._new.refresh(self.store)
         suspended = {c.key for c in self.store.cards_where("suspended != 0")}
         return [
             card
