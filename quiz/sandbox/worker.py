@@ -61,7 +61,14 @@ class Server:
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            # EAGAIN while a fork bomb's processes still count against the task limit.
+            for fd in (out_r, out_w, err_r, err_w, res_r, res_w, ctl_r, ctl_w):
+                os.close(fd)
+            remove_tree(scratch)
+            raise
         if pid == 0:
             code = 71
             try:
@@ -192,7 +199,8 @@ class Server:
                 _send(reply)
                 if self.early_spare:
                     # The next request may come at once: its child forks while this one dies.
-                    self.spare = self.fork_spare()
+                    with contextlib.suppress(OSError):
+                        self.spare = self.fork_spare()
                 self._dispose(finished)
                 if self.spare is None:
                     self.spare = self.fork_spare()

@@ -14,7 +14,13 @@ import pytest
 
 from quiz.sandbox.pool import SandboxPool
 from quiz.sandbox.protocol import RunResult, RunStatus
-from tests.sandbox.helpers import HOSTILE, named_processes, request, wait_for_no_leftovers
+from tests.sandbox.helpers import (
+    HOSTILE,
+    named_processes,
+    request,
+    wait_for_no_leftovers,
+    wait_for_spares,
+)
 
 TIMEOUT = 1.5
 SECRET_NAME = "QUIZ_TEST_HOST_SECRET"
@@ -84,17 +90,22 @@ def run_case(
     marker = "quiz-hostile-" + uuid.uuid4().hex
     port = listener.getsockname()[1]
     expect = CASES[name]
+    workers = pool.worker_pids()
     started = time.monotonic()
     result = pool.run(
         request(source(name, token, marker, port), timeout=TIMEOUT, memory_mb=expect.memory_mb)
     )
-    return result, time.monotonic() - started, token, marker
+    elapsed = time.monotonic() - started
+    # No run takes its worker down: the same processes serve on (none was replaced).
+    assert pool.worker_pids() == workers
+    return result, elapsed, token, marker
 
 
 def assert_contained(
     pool: SandboxPool, token: str, marker: str, listener: socket.socket, *, daemon: bool = False
 ) -> None:
     assert wait_for_no_leftovers(pool) == {}
+    assert wait_for_spares(pool), "a worker died after the run"
     assert named_processes(token) == []
     if daemon:
         time.sleep(0.6)  # a daemon that survived would write its marker after half a second

@@ -81,3 +81,15 @@ def wait_for_no_leftovers(pool: SandboxPool, seconds: float = 5.0) -> dict[int, 
 
 def named_processes(name: str) -> list[int]:
     return [pid for pid, (_, comm, _) in _processes().items() if comm == name[:15]]
+
+
+def wait_for_spares(pool: SandboxPool, seconds: float = 5.0) -> bool:
+    """Whether every worker is alive and has forked its next spare child (bounded wait); a
+    worker that died after answering never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if all(SPARE_NAME in descendants([pid]).values() for pid in pool.worker_pids()):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
