@@ -59,10 +59,16 @@ class ChildPipes:
     control: int
 
 
+# Bound now: code that replaces json.dumps or os.write in its namespace's modules must not
+# break how its result is reported.
+_dumps = json.dumps
+_write = os.write
+
+
 def _emit(payload: dict[str, Any]) -> None:
-    data = (json.dumps(payload) + "\n").encode("ascii")
+    data = (_dumps(payload) + "\n").encode("ascii")
     while data:
-        written = os.write(RESULT_FD, data)
+        written = _write(RESULT_FD, data)
         data = data[written:]
 
 

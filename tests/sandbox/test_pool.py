@@ -17,7 +17,12 @@ from quiz.errors import QuizError
 from quiz.sandbox import protections as names
 from quiz.sandbox.pool import SandboxPool
 from quiz.sandbox.protocol import ANSWER, CARD, CHECK, RunRequest, RunStatus, Segment
-from tests.sandbox.helpers import STARTUP_SECONDS, request, wait_for_no_leftovers
+from tests.sandbox.helpers import (
+    STARTUP_SECONDS,
+    request,
+    wait_for_no_leftovers,
+    wait_for_spares,
+)
 
 TYPICAL_CARD = """
 import torch
@@ -102,6 +107,12 @@ def test_each_run_has_a_fresh_empty_scratch_directory(pool: SandboxPool) -> None
     assert where.stdout == "True\n"
 
 
+def test_code_that_breaks_json_and_os_write_still_gets_its_result(pool: SandboxPool) -> None:
+    source = "import json, os\njson.dumps = None\nos.write = None\nraise ValueError('x')\n"
+    result = pool.run(request(source))
+    assert (result.status, result.exception) == (RunStatus.ERROR, "ValueError")
+
+
 def test_stdin_is_empty(pool: SandboxPool) -> None:
     result = pool.run(request("input()"))
     assert result.exception == "EOFError"
@@ -152,6 +163,7 @@ async def test_cancelling_arun_kills_the_run_and_frees_its_worker(pool: SandboxP
     # Far below the 30 s the cancelled runs would have held their workers.
     assert time.monotonic() - started < 10
     assert wait_for_no_leftovers(pool) == {}
+    assert wait_for_spares(pool)
 
 
 def test_bad_requests_are_clear_errors(pool: SandboxPool) -> None:
