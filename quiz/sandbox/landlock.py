@@ -91,6 +91,11 @@ def python_read_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     for scheme_path in sysconfig.get_paths().values():
         paths.add(scheme_path)
+    # Entries added by .pth files (a venv that borrows another's packages, editable installs)
+    # hold modules that torch imports lazily inside runs. The working directory is left out:
+    # `python -m` puts it on sys.path, and it is the host's, not Python's.
+    cwd = os.getcwd()
+    paths.update(p for p in sys.path if p and p != cwd and os.path.isdir(p))
     return sorted(paths)
 
 
