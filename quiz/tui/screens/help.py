@@ -53,7 +53,8 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        about = str(getattr(self.under, "HELP", "")) or "Keys for this screen."
+        about = getattr(self.under, "HELP", "") or getattr(self.app, "HELP", "")
+        about = str(about) or "Keys for this screen."
         with Vertical(id="help", classes="dialog"):
             yield Static(Content.styled("Help", "bold"), classes="dialog-title")
             yield Static(about, id="help-about", markup=False)

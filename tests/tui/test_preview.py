@@ -1,0 +1,136 @@
+"""`quiz preview`: cards as a learner sees them, their check status, reloads on save, no store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList, Static
+from textual.worker import WorkerCancelled
+
+from quiz.cli import main
+from quiz.errors import QuizError
+from quiz.sandbox.protocol import RunResult, RunStatus
+from quiz.tui.preview import FAILED, PENDING, PROVEN, SELF, PreviewApp
+from tests.tui.fakes import FakeRunner
+
+DECK = textwrap.dedent(
+    """\
+    schema_version: 1
+    id: preview-me
+    title: Preview me
+    cards:
+      - id: prints-two
+        type: predict
+        prompt: What does this print?
+        code: print(1 + 1)
+        answer: "2"
+      - id: recall
+        type: flip
+        prompt: Why?
+        answer: Because.
+    """
+)
+
+PRINTS_TWO = RunResult(status=RunStatus.OK, stdout="2\n")
+
+
+@pytest.fixture
+def deck_file(tmp_path: Path) -> Path:
+    path = tmp_path / "preview.yaml"
+    path.write_text(DECK, encoding="utf-8")
+    return path
+
+
+async def checks_done(app: PreviewApp) -> None:
+    """Wait until no card is pending. Not `workers.wait_for_complete()`: the file watcher is
+    a worker that runs until the app exits."""
+    for _ in range(200):  # at most 10 s
+        await asyncio.sleep(0.05)
+        if app.deck is None or PENDING not in {mark for mark, _ in app.status.values()}:
+            break
+    for worker in [w for w in app.workers if w.group == "check"]:
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+
+
+def text(app: PreviewApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def test_cards_show_their_check_status(deck_file: Path, quiz_home: Path) -> None:
+    app = PreviewApp(deck_file, runner=FakeRunner(PRINTS_TWO))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        await checks_done(app)
+        await pilot.pause()
+        assert app.status["preview-me/prints-two"] == (PROVEN, [])
+        assert app.status["preview-me/recall"][0] == SELF
+        assert "proven by running it" in text(app, "#preview-check")
+        assert "Answer" in text(app, "#preview-key") and "2" in text(app, "#preview-key")
+        assert "1 proven" in text(app, "#preview-status")
+        assert app.query_one(OptionList).option_count == 2
+    assert not (quiz_home / "quiz.db").exists(), "preview never opens the review store"
+
+
+async def test_a_wrong_claim_fails_with_the_reason(deck_file: Path) -> None:
+    app = PreviewApp(deck_file, runner=FakeRunner(RunResult(status=RunStatus.OK, stdout="3\n")))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await checks_done(app)
+        await pilot.pause()
+        mark, messages = app.status["preview-me/prints-two"]
+        assert mark == FAILED and messages
+        assert "quiz check fails" in text(app, "#preview-check")
+
+
+async def test_saving_reloads_and_checks_again(deck_file: Path) -> None:
+    app = PreviewApp(deck_file, runner=FakeRunner(PRINTS_TWO))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await checks_done(app)
+        await pilot.pause()
+        deck_file.write_text(DECK.replace('answer: "2"', 'answer: "4"'), encoding="utf-8")
+        app.post_message(PreviewApp.Changed())
+        await pilot.pause()
+        await checks_done(app)
+        await pilot.pause()
+        assert app.status["preview-me/prints-two"][0] == FAILED
+        deck_file.write_text("cards: [", encoding="utf-8")
+        app.post_message(PreviewApp.Changed())
+        await pilot.pause()
+        assert app.deck is None and app.problems
+        assert "does not load" in text(app, "#preview-meta")
+
+
+async def test_the_file_watcher_notices_a_save(deck_file: Path) -> None:
+    app = PreviewApp(deck_file, runner=FakeRunner(PRINTS_TWO))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause(0.5)  # let the watcher start
+        first = app.generation
+        deck_file.write_text(DECK.replace("Why?", "Why not?"), encoding="utf-8")
+        for _ in range(100):  # inotify plus the 300 ms debounce: wait up to 10 s
+            await pilot.pause(0.1)
+            if app.generation > first:
+                break
+        assert app.generation > first
+        assert app.deck is not None and app.deck.cards[1].prompt.get() == "Why not?"
+
+
+def test_preview_command_rejects_a_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["preview", "no-such-deck.yaml"]) == QuizError.exit_code
+    assert "no-such-deck.yaml: no such deck file" in capsys.readouterr().err
+
+
+def test_snapshot(
+    snap_compare: Callable[..., bool], deck_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def run_before(pilot: object) -> None:
+        await checks_done(app)
+
+    # A relative path, so the screenshot does not depend on where pytest puts tmp_path.
+    monkeypatch.chdir(deck_file.parent)
+    app = PreviewApp(Path(deck_file.name), runner=FakeRunner(PRINTS_TWO))
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
