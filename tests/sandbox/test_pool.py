@@ -46,6 +46,30 @@ def test_a_typical_card_runs(pool: SandboxPool) -> None:
     assert result.duration_ms > 0
 
 
+OPTIMIZER_CARD = """
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                  torch.optim.Adam(model.parameters(), lr=0.01)):
+    loss = model(torch.ones(4, 3)).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(type(optimizer).__name__, sorted(optimizer.state_dict()["state"]))
+"""
+
+
+def test_an_optimizer_step_runs(pool: SandboxPool) -> None:
+    # The first .step() imports modules lazily (torch._dynamo, and cProfile through it): they
+    # must be importable under Landlock's read rules, and preloaded so that it stays fast.
+    result = pool.run(request(OPTIMIZER_CARD, timeout=30.0))
+    assert result.status is RunStatus.OK, result
+    assert result.stdout == "SGD [0, 1]\nAdam [0, 1]\n"
+
+
 def test_segments_values_and_traceback_through_a_worker(pool: SandboxPool) -> None:
     segments = (
         Segment(CARD, "import torch\nx = torch.ones(2)\n"),
