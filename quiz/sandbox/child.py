@@ -97,10 +97,8 @@ def _address_space_in_use() -> int:
 
 
 def _drop_privileges(plan: ChildPlan) -> None:
-    # The bounding set first, while CAP_SETPCAP is still held; then the user, which needs
-    # CAP_SETUID; then whatever capabilities are left if the user stayed the same.
-    if plan.drop_capabilities:
-        linux.drop_bounding_set(plan.last_capability)
+    # The bounding set is already empty (the worker emptied its own before forking); the user
+    # next, which needs CAP_SETUID; then whatever capabilities are left if the user stayed.
     if plan.uid is not None and plan.gid is not None:
         if plan.may_setgroups:
             os.setgroups([])

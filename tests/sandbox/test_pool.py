@@ -208,6 +208,27 @@ def test_protections_are_described(pool: SandboxPool) -> None:
     assert pool.torch_version
 
 
+CAPABILITIES_CARD = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+# PR_CAPBSET_READ: 1 while the capability is still in the bounding set (-1: unknown to the kernel)
+bounding = [cap for cap in range(64) if libc.prctl(23, cap, 0, 0, 0) == 1]
+header = (ctypes.c_uint32 * 2)(0x20080522, 0)
+data = (ctypes.c_uint32 * 6)()
+assert libc.capget(header, data) == 0
+print(bounding, list(data), libc.prctl(39, 0, 0, 0, 0))  # PR_GET_NO_NEW_PRIVS
+"""
+
+
+def test_a_run_holds_no_capability_and_cannot_gain_one(pool: SandboxPool) -> None:
+    found = {p.name: p for p in pool.protections()}
+    if not found[names.CAPABILITIES].active:
+        pytest.skip(found[names.CAPABILITIES].why)
+    result = pool.run(request(CAPABILITIES_CARD))
+    assert result.status is RunStatus.OK, result
+    assert result.stdout == "[] [0, 0, 0, 0, 0, 0] 1\n"
+
+
 def test_a_run_after_close_is_an_error() -> None:
     closed = SandboxPool(workers=1)
     closed.close()
