@@ -61,6 +61,9 @@ class QuizApp(App[int]):
             return
         self.post_message(self.LibraryLoaded(library))
 
+    def on_home_screen_reload_requested(self, event: HomeScreen.ReloadRequested) -> None:
+        self.load_library()
+
     def on_quiz_app_library_loaded(self, event: QuizApp.LibraryLoaded) -> None:
         try:
             # The store opens here, on the UI thread, because SQLite connections are per thread.

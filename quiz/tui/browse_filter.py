@@ -1,4 +1,4 @@
-"""The Browse search language: `deck:ID tag:NAME is:due|new|suspended|leech` plus free words."""
+"""The Browse search language: `deck:ID tag:NAME is:STATE` plus free words (all must match)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from quiz.deck.model import Card
 from quiz.errors import QuizError
 from quiz.tui.ports import CardInfoLike
 
-STATES = ("due", "new", "suspended", "leech")
+STATES = ("due", "new", "learning", "review", "suspended", "leech")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ def _has_state(row: BrowseRow, state: str, now: datetime) -> bool:
     info = row.info
     if state == "new":
         return info.state == "new"
+    if state == "learning":
+        return info.state in ("learning", "relearning")
+    if state == "review":
+        return info.state == "review"
     if state == "suspended":
         return info.suspended
     if state == "leech":

@@ -136,3 +136,14 @@ async def test_korean_titles_when_lang_is_ko(harness: Harness) -> None:
         table = app.screen.query_one(DeckTable)
         titles = [str(table.get_row_at(i)[0]) for i in range(1, table.row_count)]
         assert titles == ["├─ 텐서와 파라미터와 버퍼", "└─ 훅"]
+
+
+async def test_r_reloads_the_decks(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        harness.fake.seconds_today = 3900.0
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "1 h 5 min" in rendered(app.screen, "#home-today")

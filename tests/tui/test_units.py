@@ -90,6 +90,8 @@ def _rows() -> list[BrowseRow]:
         ("is:new", [CODE, HOOK]),
         ("is:suspended", [CODE]),
         ("is:leech", [CHOICE]),
+        ("is:review", [PREDICT, CHOICE]),
+        ("is:learning", []),
         ("deck:hooks", [HOOK]),
         ("tag:buffers", [CODE]),
         ("deck:basics print", [PREDICT]),
@@ -102,7 +104,7 @@ def test_browse_filters(query: str, expected: list[object]) -> None:
 
 
 def test_browse_filter_errors_say_what_is_accepted() -> None:
-    with pytest.raises(QuizError, match="use one of: due, new, suspended, leech"):
+    with pytest.raises(QuizError, match="use one of: due, new, learning, review, suspended, leech"):
         parse_filter("is:late")
     with pytest.raises(QuizError, match="needs a value"):
         parse_filter("tag:")

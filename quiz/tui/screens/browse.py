@@ -16,13 +16,24 @@ from quiz.tui.browse_filter import BrowseRow, parse_filter, select
 from quiz.tui.formatting import relative
 from quiz.tui.services import Services
 
-COLUMNS = ("Deck", "Card", "Type", "State", "Due", "Stability", "Lapses", "Tags")
+# Fixed widths keep the useful columns on an 80-column screen; Tags takes what is left.
+COLUMNS: tuple[tuple[str, int | None], ...] = (
+    ("Deck", 14),
+    ("Card", 26),
+    ("Type", 7),
+    ("State", 10),
+    ("Due", 8),
+    ("Stability", 9),
+    ("Lapses", 6),
+    ("Tags", None),
+)
 
 
 class BrowseScreen(Screen[None]):
     HELP = (
-        "Type to search: `deck:ID`, `tag:NAME`, `is:due`, `is:new`, `is:suspended`, `is:leech` "
-        "and free words combine (all must match). Enter opens a card with its whole history."
+        "Type to search: `deck:ID`, `tag:NAME`, `is:due`, `is:new`, `is:learning`, `is:review`, "
+        "`is:suspended`, `is:leech` and free words combine (all must match). Enter opens a card "
+        "with its whole history."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/"),
@@ -41,7 +52,9 @@ class BrowseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         yield Input(
-            placeholder="search: deck:ID tag:NAME is:due is:new is:suspended is:leech words…",
+            placeholder=(
+                "search: deck:ID tag:NAME is:due|new|learning|review|suspended|leech words…"
+            ),
             id="browse-search",
         )
         yield Static(id="browse-status")
@@ -51,8 +64,8 @@ class BrowseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "browse"
         table = self.query_one(DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name.lower())
+        for name, width in COLUMNS:
+            table.add_column(name, key=name.lower(), width=width)
         self.load_rows()
         table.focus()
 

@@ -11,13 +11,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Select, Static
 
+from quiz.deck.model import CardType
 from quiz.tui.services import Services
 
 
 class CustomStudyScreen(ModalScreen[None]):
     HELP = (
-        "Custom study goes through every card of a deck (or with a tag) in order, checking "
-        "your answers as usual, without changing when they are due."
+        "Custom study goes through every card of a deck (or with a tag, or of one type) in "
+        "order, checking your answers as usual, without changing when they are due."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
@@ -48,6 +49,10 @@ class CustomStudyScreen(ModalScreen[None]):
             )
             yield Label("Tag")
             yield Select([(t, t) for t in tags], prompt="Any tag", id="custom-tag")
+            yield Label("Card type")
+            yield Select(
+                [(t.value, t.value) for t in CardType], prompt="Any type", id="custom-type"
+            )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="custom-cancel")
                 yield Button("Start  ^s", variant="primary", id="custom-start")
@@ -68,7 +73,9 @@ class CustomStudyScreen(ModalScreen[None]):
         from quiz.tui.screens.study import StudyScreen
 
         deck_id, tag = self._value("#custom-deck"), self._value("#custom-tag")
+        kind = self._value("#custom-type")
         cards = self.services.collection.cram(deck_id, tag)
+        cards = [card for card in cards if kind is None or card.type.value == kind]
         if not cards:
             self.notify("No cards match: pick another deck or tag.", severity="warning")
             return

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -22,7 +23,8 @@ class HomeScreen(Screen[None]):
 
     HELP = (
         "Choose a deck with the arrows and press Enter to study it; the first row studies "
-        "every deck. Counts are Anki's: new (blue), learning (red), due (green)."
+        "every deck. Counts are Anki's: new (blue), learning (red), due (green). r reads the "
+        "deck files again after you fix or add one."
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -31,9 +33,13 @@ class HomeScreen(Screen[None]):
         Binding("b", "browse", "Browse"),
         Binding("s", "stats", "Stats"),
         Binding("o", "options", "Options"),
+        Binding("r", "reload", "Reload decks", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?"),
         Binding("q", "app.quit", "Quit"),
     ]
+
+    class ReloadRequested(Message):
+        """Load the deck library again (the app owns loading)."""
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -106,7 +112,7 @@ class HomeScreen(Screen[None]):
         lines = [
             Content.styled(
                 f"⚠ {len(failures)} deck file{'s' if len(failures) > 1 else ''} could not be "
-                "loaded (fix them, then restart quiz):",
+                "loaded (fix them, then press r to reload):",
                 "$text-warning bold",
             )
         ]
@@ -129,6 +135,11 @@ class HomeScreen(Screen[None]):
             else Content.assemble(("○ ", "$text-warning"), ("warming up the sandbox…", "dim"))
         )
         self.query_one("#home-sandbox", Static).update(text)
+
+    def action_reload(self) -> None:
+        """Read every deck file again (after fixing one, or adding one to the decks folder)."""
+        self.query_one("#home-status", Static).update("Loading decks…")
+        self.post_message(self.ReloadRequested())
 
     def _selected_deck(self) -> str | None:
         key = self.query_one(DeckTable).selected_key

@@ -55,6 +55,8 @@ class StudyScreen(StudyFlow):
         Binding("f", "flag", "Flag"),
         Binding("e", "edit", "Edit"),
         Binding("escape", "leave", "Home"),
+        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
+        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
         Binding("question_mark", "app.help", "Help", key_display="?"),
     ]
 

@@ -72,7 +72,8 @@ class StudyFlow(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StudyHeader(self._title())
-        with VerticalScroll(id="study-body"):
+        # Not focusable: Tab moves between answer fields only; the page keys scroll the body.
+        with VerticalScroll(id="study-body", can_focus=False):
             yield Static(id="study-meta")
             yield Markdown(id="study-prompt")
             yield Static(id="study-code", markup=False)
@@ -370,6 +371,10 @@ class StudyFlow(Screen[None]):
         hint = self.query_one("#study-hint", Static)
         hint.set_class(text is None, "-empty")
         hint.update(Content.assemble(("hint  ", "bold $text-warning"), text) if text else "")
+
+    def action_scroll_body(self, pages: int) -> None:
+        body = self.query_one("#study-body", VerticalScroll)
+        (body.scroll_page_down if pages > 0 else body.scroll_page_up)(animate=False)
 
     def _typing(self) -> bool:
         """True while a text field has the focus: letter keys type, they are not commands."""

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button
+from textual.widgets.button import ButtonVariant
 
 from quiz.tui.formatting import interval
 
@@ -36,12 +37,15 @@ class GradeBar(Horizontal):
             self.rating = rating
 
     def compose(self) -> ComposeResult:
-        variants = {Rating.Again: "error", Rating.Hard: "warning", Rating.Good: "success"}
+        variants: dict[Rating, ButtonVariant] = {
+            Rating.Again: "error",
+            Rating.Hard: "warning",
+            Rating.Good: "success",
+            Rating.Easy: "primary",
+        }
         for rating, name in GRADES:
             yield Button(
-                f"{int(rating)} {name}",
-                id=f"grade-{int(rating)}",
-                variant=variants.get(rating, "primary"),  # type: ignore[arg-type]
+                f"{int(rating)} {name}", id=f"grade-{int(rating)}", variant=variants[rating]
             )
 
     def show(
