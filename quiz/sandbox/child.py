@@ -147,12 +147,10 @@ def prepare(plan: ChildPlan, pipes: ChildPipes, scratch: str) -> int:
 
 
 def _warm_up(torch_module: Any) -> None:
-    """Pay torch's first-call costs (seeding every generator, the first tensor op: about 2 ms)
-    here, before the request, rather than on its clock. The worker itself must never do this,
-    as its forks would inherit torch's initialised state; with one intra-op thread no thread
-    pool starts here, so the run itself may still fork safely."""
+    """Pay torch's first-op costs (about 1 ms) here, before the request, rather than on its
+    clock. The worker itself must never do this, as its forks would inherit torch's initialised
+    state; with one intra-op thread no thread pool starts here, so the run may still fork."""
     if torch_module is not None:
-        torch_module.manual_seed(0)
         torch_module.ones(1).add_(1)
 
 
@@ -205,6 +203,7 @@ def serve(baseline: int, default_memory_mb: int = 2048) -> None:
         request,
         torch_module=sys.modules.get("torch"),
         on_segment=_emit_segment,
+        seed_every_device=False,  # the worker seeded every device before forking
     )
     flush_standard_streams()
     try:

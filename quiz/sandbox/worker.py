@@ -236,14 +236,14 @@ def _import_torch() -> Any:
     return torch
 
 
-def _pay_first_calls(torch: Any) -> None:
-    """Pay once, before any fork, what every run's first torch.manual_seed would pay after it.
+def _seed_and_read_sources(torch: Any) -> None:
+    """Seed every torch device once, before any fork, and read the child's own sources.
 
-    With CUDA not initialised, manual_seed queues the device seeds with a formatted stack, which
-    reads the source of every frame through linecache: about 1 ms per run, in each child
-    again. Seeding here runs no tensor op and starts no thread (the worker stays safe to fork);
-    each run seeds again anyway. The child's own modules are read too, as they are on its stack.
-    """
+    With CUDA not initialised, torch.manual_seed queues each device's seed with a formatted
+    stack, which reads the source of every frame through linecache: about 1 ms in a fresh
+    child. Done here, each child inherits the queued seeds and only reseeds the CPU generator
+    (execute.set_seeds). It runs no tensor op and starts no thread, so the worker stays safe to
+    fork. The child's modules are read for the tracebacks a run may still format."""
     torch.manual_seed(0)
     for module in (child, execute):
         if module.__file__:
@@ -275,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch = _import_torch()
         tempfile.tempdir = None
         import_ms = (time.monotonic() - started) * 1000
-        _pay_first_calls(torch)
+        _seed_and_read_sources(torch)
         # Objects that exist now are never collected: children then do not copy their pages.
         gc.freeze()
         # Huge pages make each fork and each run's exit copy and drop a few hundred page-table

@@ -112,6 +112,15 @@ def test_seeds_make_runs_repeat(pool: SandboxPool) -> None:
     assert first.stdout.split("] ")[1].strip() == str(random.Random(0).random())
 
 
+def test_a_run_starts_as_if_torch_manual_seed_0_had_just_been_called(pool: SandboxPool) -> None:
+    source = (
+        "import torch\nfirst = torch.rand(3)\ntorch.manual_seed(0)\n"
+        "print(torch.equal(first, torch.rand(3)), torch.initial_seed())\n"
+    )
+    result = pool.run(request(source))
+    assert result.stdout == "True 0\n", result
+
+
 def test_sys_exit_through_a_worker(pool: SandboxPool) -> None:
     clean = pool.run(request("import sys\nprint('a')\nsys.exit()\nprint('b')\n"))
     assert (clean.status, clean.stdout, clean.segment) == (RunStatus.OK, "a\n", CARD)
