@@ -198,7 +198,8 @@ async def test_hint_lowers_the_proposal_to_hard(harness: Harness) -> None:
         await pilot.press("escape", "h")
         await pilot.pause()
         assert "Buffers count too." in str(screen.query_one("#study-hint").render())
-        screen.query_one(Input).focus()
+        await pilot.press("i")  # back into the answer field
+        assert isinstance(screen.focused, Input)
         await pilot.press("x", "enter")
         await settle(pilot, app)
         assert harness.fake.proposals[-1] == (PREDICT.key, Outcome.PASS, True, False)
@@ -299,3 +300,17 @@ async def test_summary_counts_the_session(harness: Harness) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HomeScreen"
+
+
+async def test_cards_replaced_in_quick_succession_focus_the_last_one(harness: Harness) -> None:
+    # Found driving the real app: a focus scheduled for a card already replaced crashed.
+    app = harness.app([only(PREDICT, FLIP, CODE)])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_study(app, pilot)
+        screen.show_card(PREDICT)
+        screen.show_card(CODE)
+        screen.show_card(PREDICT)
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(screen.focused, Input)
+        assert screen.answer is not None and screen.answer.is_attached

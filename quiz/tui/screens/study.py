@@ -32,7 +32,8 @@ class StudyScreen(StudyFlow):
     HELP = (
         "Answer, then submit with ctrl+s (Enter in a one-line field or a choice list). The "
         "proposed grade is highlighted: Space or Enter accepts it, 1-4 choose another. Esc "
-        "leaves a text field, so the letter keys work: h hint (lowers the proposal to Hard), "
+        "leaves a text field, so the letter keys work (i goes back into it): h hint (lowers the "
+        "proposal to Hard), "
         "u undo the last answer, - bury until tomorrow, ! suspend, f flag, e edit the card's "
         "YAML in your editor (the card reloads when you come back). Esc again goes home; "
         "your progress is saved after every answer."
@@ -48,6 +49,7 @@ class StudyScreen(StudyFlow):
         Binding("4", "grade(4)", "Easy", show=False),
         Binding("space", "accept", "Accept"),
         Binding("enter", "accept", "Accept", show=False),
+        Binding("i", "focus_answer", "Answer"),
         Binding("h", "hint", "Hint"),
         Binding("u", "undo", "Undo"),
         Binding("minus", "bury", "Bury", key_display="-"),
@@ -72,6 +74,13 @@ class StudyScreen(StudyFlow):
             )
         if action in ("grade", "accept"):
             return phase == "judged"
+        if action == "focus_answer":
+            # Back into the answer after Esc; flip and choice cards are answered by keys alone.
+            typed = shown is not None and shown.instance.type not in (
+                CardType.FLIP,
+                CardType.CHOICE,
+            )
+            return typed and (phase == "answering" or self._may_retry())
         if action == "hint":
             return shown is not None and shown.instance.hint is not None and not shown.used_hint
         if action in ("bury", "suspend", "flag", "edit"):
@@ -99,6 +108,9 @@ class StudyScreen(StudyFlow):
         shown = self.shown
         if shown is not None and shown.proposed is not None:
             self.grade(shown.proposed)
+
+    def action_focus_answer(self) -> None:
+        self._focus_answer()
 
     def action_leave(self) -> None:
         """Esc: out of a text field first (so letter keys work), then back to the home screen."""

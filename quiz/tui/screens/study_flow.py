@@ -64,6 +64,7 @@ class StudyFlow(Screen[None]):
         self.deck_id = deck_id
         self.cram = list(cram) if cram is not None else None
         self.shown: Shown | None = None
+        self._answer: AnswerWidget | None = None
         self.phase = "answering"
         self.tally = Tally()
         self.started_at = services.clock()
@@ -157,8 +158,9 @@ class StudyFlow(Screen[None]):
         slot = self.query_one("#study-answer", Container)
         slot.remove_children()
         widget = answer_widget(instance, lang)
+        self._answer = widget
         slot.mount(widget)
-        self.call_after_refresh(widget.focus_answer)
+        self.call_after_refresh(self._focus_answer)
         self.query_one("#study-body", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
 
@@ -173,8 +175,9 @@ class StudyFlow(Screen[None]):
 
     @property
     def answer(self) -> AnswerWidget | None:
-        found = self.query("#study-answer > AnswerWidget")
-        return found.first(AnswerWidget) if found else None
+        """The current card's answer widget (the previous one may still be leaving the DOM)."""
+        widget = self._answer
+        return widget if widget is not None and widget.is_attached else None
 
     def on_answer_widget_submitted(self, event: AnswerWidget.Submitted) -> None:
         event.stop()
@@ -371,6 +374,11 @@ class StudyFlow(Screen[None]):
         hint = self.query_one("#study-hint", Static)
         hint.set_class(text is None, "-empty")
         hint.update(Content.assemble(("hint  ", "bold $text-warning"), text) if text else "")
+
+    def _focus_answer(self) -> None:
+        answer = self.answer
+        if answer is not None:
+            answer.focus_answer()
 
     def action_scroll_body(self, pages: int) -> None:
         body = self.query_one("#study-body", VerticalScroll)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Markdown, Static, TextArea
 
 from quiz.tui.ports import Response
@@ -35,9 +36,15 @@ class AnswerWidget(Vertical):
         if not self.frozen:
             self.post_message(self.Submitted(self.response()))
 
+    def first_field(self) -> Widget | None:
+        """Where the learner types first (None before the widget's children are mounted)."""
+        return self
+
     def focus_answer(self) -> None:
-        """Put the cursor where the learner types first."""
-        self.focus()
+        # This may run after the card was already replaced (fast keys): then there is nothing.
+        field = self.first_field() if self.is_attached else None
+        if field is not None:
+            field.focus()
 
     def freeze(self) -> None:
         """After judging: the answer stays visible, read-only."""
@@ -71,8 +78,9 @@ class PredictAnswer(AnswerWidget):
             return Response(text=self.query_one("#predict-text", TextArea).text)
         return Response(text=self.query_one("#predict-text", Input).value)
 
-    def focus_answer(self) -> None:
-        self.query_one("#predict-text").focus()
+    def first_field(self) -> Widget | None:
+        found = self.query("#predict-text")
+        return found.first() if found else None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

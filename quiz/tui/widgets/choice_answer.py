@@ -119,8 +119,9 @@ class ChoiceAnswer(AnswerWidget):
     def response(self) -> Response:
         return Response(choices=tuple(sorted(self.choices.chosen)))
 
-    def focus_answer(self) -> None:
-        self.choices.focus()
+    def first_field(self) -> Widget | None:
+        found = self.query(ChoiceList)
+        return found.first() if found else None
 
     def freeze(self) -> None:
         super().freeze()

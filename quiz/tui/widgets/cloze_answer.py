@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.highlight import highlight
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from quiz.deck.cloze import blanks
@@ -82,10 +83,9 @@ class ClozeAnswer(AnswerWidget):
     def response(self) -> Response:
         return Response(fills=tuple(field.value for field in self.fields))
 
-    def focus_answer(self) -> None:
+    def first_field(self) -> Widget | None:
         fields = self.fields
-        if fields:
-            fields[0].focus()
+        return fields[0] if fields else None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # Enter in a blank moves to the next one; in the last blank it submits.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from quiz.sandbox.protocol import RunResult
@@ -48,8 +49,9 @@ class CodeAnswer(AnswerWidget):
     def response(self) -> Response:
         return Response(text=self.editor.text)
 
-    def focus_answer(self) -> None:
-        self.editor.focus()
+    def first_field(self) -> Widget | None:
+        found = self.query(CodeEditor)
+        return found.first() if found else None
 
     def request_run(self) -> None:
         if not self.frozen:
