@@ -39,7 +39,9 @@ CHANNEL_LOST = 75  # exit code: the run closed its result channel, so its outcom
 class ChildPlan:
     """What a worker decided, once, about how its children lock themselves down."""
 
-    env: dict[str, str]
+    env: dict[
+        str, str
+    ]  # every run's environment but HOME and TMPDIR (the worker sets it on itself)
     uid: int | None  # switch to this user (and group `gid`) when set
     gid: int | None
     may_setgroups: bool
@@ -127,8 +129,7 @@ def prepare(plan: ChildPlan, pipes: ChildPipes, scratch: str) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _install_fds(pipes, plan.ruleset_fd)
     os.chdir(scratch)
-    os.environ.clear()
-    os.environ.update(plan.env)
+    # The rest of the environment is the worker's, which it set to plan.env before forking.
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch
     tempfile.tempdir = None
     baseline = _address_space_in_use()

@@ -283,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         hugepages.back_with_huge_pages()
         ruleset, why = (None, OFF) if "landlock" in disable else _landlock(args.scratch_root)
         plan = build_plan(iso, ruleset)
+        # The environment every run starts from, set once here rather than in every child
+        # (each adds only its own HOME and TMPDIR); the worker has no further use for its own.
+        os.environ.clear()
+        os.environ.update(plan.env)
         if plan.drop_capabilities:
             # Once here rather than in every child: children inherit the empty bounding set, and
             # the worker never execs, so it loses nothing it uses (its effective set stays).

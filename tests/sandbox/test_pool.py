@@ -4,6 +4,7 @@ concurrency, cancellation, and workers that die."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -15,6 +16,7 @@ import pytest
 
 from quiz.errors import QuizError
 from quiz.sandbox import protections as names
+from quiz.sandbox.limits import RUN_ENVIRONMENT
 from quiz.sandbox.pool import SandboxPool
 from quiz.sandbox.protocol import ANSWER, CARD, CHECK, RunRequest, RunStatus, Segment
 from tests.sandbox.helpers import (
@@ -119,6 +121,15 @@ def test_a_run_starts_as_if_torch_manual_seed_0_had_just_been_called(pool: Sandb
     )
     result = pool.run(request(source))
     assert result.stdout == "True 0\n", result
+
+
+def test_a_run_sees_exactly_the_run_environment(pool: SandboxPool) -> None:
+    source = "import json, os\nprint(json.dumps(dict(os.environ)))\n"
+    result = pool.run(request(source))
+    assert result.status is RunStatus.OK, result
+    seen = json.loads(result.stdout)
+    assert seen.pop("HOME") == seen.pop("TMPDIR")
+    assert seen == RUN_ENVIRONMENT
 
 
 def test_sys_exit_through_a_worker(pool: SandboxPool) -> None:
