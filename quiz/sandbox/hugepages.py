@@ -47,11 +47,15 @@ def back_with_huge_pages() -> int:
     Returns how many bytes were collapsed. Best effort and never an error: a kernel without
     transparent huge pages or MADV_COLLAPSE leaves the memory as it was (runs just cost more).
     """
-    madvise = linux.libc().madvise
+    try:
+        regions = anonymous_regions()
+        madvise = linux.libc().madvise
+    except (OSError, AttributeError):
+        return 0  # no /proc, or a C library without madvise: nothing to gain, nothing to fail
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     madvise.restype = ctypes.c_int
     collapsed = 0
-    for region in anonymous_regions():
+    for region in regions:
         start, end = aligned(*region)
         if end - start < HUGE_PAGE or madvise(start, end - start, MADV_HUGEPAGE) != 0:
             continue

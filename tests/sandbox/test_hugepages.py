@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from quiz.sandbox import hugepages
 from quiz.sandbox.hugepages import HUGE_PAGE, aligned, anonymous_regions
 
 MAPS = """\
@@ -34,6 +35,16 @@ def test_aligned_keeps_whole_huge_pages_inside_the_region() -> None:
     assert aligned(HUGE_PAGE + 4096, 4 * HUGE_PAGE - 4096) == (2 * HUGE_PAGE, 3 * HUGE_PAGE)
     low, high = aligned(HUGE_PAGE + 4096, 2 * HUGE_PAGE + 4096)
     assert high - low == 0
+
+
+def test_without_proc_nothing_is_collapsed_and_nothing_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_proc(maps: str = "") -> list[tuple[int, int]]:
+        raise FileNotFoundError(2, "No such file or directory", "/proc/self/maps")
+
+    monkeypatch.setattr(hugepages, "anonymous_regions", no_proc)
+    assert hugepages.back_with_huge_pages() == 0
 
 
 _COLLAPSE = """\
