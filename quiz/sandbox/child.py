@@ -1,9 +1,11 @@
 """The forked child of a worker: lock itself down before a request arrives, then run it once.
 
 A worker forks a spare child ahead of time; the spare applies every protection that does not
-depend on the request (file descriptors, scratch directory, environment, user, Landlock) and then
-blocks on its control pipe. When the request comes it sets the per-run limits, runs the code, and
-writes its report as JSON lines to fd 3. It never returns: it ends with os._exit.
+depend on the request (file descriptors, scratch directory, user, capabilities, Landlock) and then
+blocks on its control pipe. What is the same for every child (the run environment, the empty
+capability bounding set) its worker already set on itself before forking. When the request
+comes it sets the per-run limits, runs the code, and writes its report as JSON lines to fd 3.
+It never returns: it ends with os._exit.
 """
 
 from __future__ import annotations

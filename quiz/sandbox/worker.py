@@ -4,6 +4,11 @@ Started by the host (quiz.sandbox.pool) as `python -m quiz.sandbox.worker`, it t
 in newline-delimited JSON over stdin/stdout. It isolates itself first (quiz.sandbox.isolation),
 keeps one spare child forked and locked down ahead of the next request, and after each run kills
 everything the run started and removes its scratch directory. No card code runs in this process.
+
+A run's CPU cost is mostly the fork, the child's copy-on-write faults and its exit, so whatever
+every child would do identically is done here once, before the first fork: the run environment,
+the empty capability bounding set, torch's device seeds and CPU detection; and the memory that
+every fork duplicates is backed by huge pages (quiz.sandbox.hugepages).
 """
 
 from __future__ import annotations
