@@ -314,3 +314,18 @@ async def test_cards_replaced_in_quick_succession_focus_the_last_one(harness: Ha
         await pilot.pause()
         assert isinstance(screen.focused, Input)
         assert screen.answer is not None and screen.answer.is_attached
+
+
+async def test_a_check_that_crashes_is_reported_and_the_card_stays(harness: Harness) -> None:
+    async def broken(*args: object) -> Judged:
+        raise RuntimeError("judge exploded")
+
+    harness.checker.judge = broken  # type: ignore[method-assign]
+    app = harness.app([only(PREDICT)])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_study(app, pilot)
+        await pilot.press("x", "enter")
+        await settle(pilot, app)
+        assert screen.phase == "answering"
+        assert not screen.query_one("#study-spinner").has_class("-active")
+        assert any("judge exploded" in n.message for n in app._notifications)

@@ -14,7 +14,7 @@ from textual.highlight import highlight
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, Static, TextArea
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from quiz.deck.model import Card, CardType
 from quiz.errors import QuizError
@@ -219,11 +219,23 @@ class StudyFlow(Screen[None]):
             self.key = key
             self.error = error
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A bug in the judge or the sandbox client must not leave the spinner turning forever.
+        worker = event.worker
+        if event.state is WorkerState.ERROR and worker.group in ("check", "run"):
+            key = self.shown.key if self.shown is not None else ""
+            error = QuizError(f"the check could not run: {worker.error}", title="Check failed")
+            self.post_message(self.Failed(key, error))
+
     def on_study_flow_failed(self, event: StudyFlow.Failed) -> None:
         if self.shown is None or event.key != self.shown.key:
             return
         self.query_one(Spinner).stop()
-        self.phase = "answering"
+        answer = self.answer
+        if isinstance(answer, CodeAnswer):
+            answer.show_run(None)
+        if self.phase == "checking":
+            self.phase = "answering"
         self.notify(event.error.message, title=event.error.title, severity="error")
         self.refresh_bindings()
 
