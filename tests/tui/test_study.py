@@ -8,9 +8,11 @@ from fsrs import Rating
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from quiz.deck.model import Card, Deck
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import RunResult, RunStatus
 from quiz.tui.app import QuizApp
+from quiz.tui.ports import Response
 from quiz.tui.screens.study import StudyScreen
 from quiz.tui.screens.summary import SummaryScreen
 from quiz.tui.widgets.choice_answer import ChoiceList
@@ -19,7 +21,7 @@ from quiz.tui.widgets.grade_bar import GradeBar
 from quiz.tui.widgets.verdict import Verdict
 from tests.tui.conftest import Harness
 from tests.tui.decks import CHOICE, CLOZE, CODE, FLIP, PREDICT, PREDICT_LINES, only
-from tests.tui.fakes import Judged
+from tests.tui.fakes import FakeChecker, Judged
 
 SIZE = (100, 30)
 
@@ -317,10 +319,11 @@ async def test_cards_replaced_in_quick_succession_focus_the_last_one(harness: Ha
 
 
 async def test_a_check_that_crashes_is_reported_and_the_card_stays(harness: Harness) -> None:
-    async def broken(*args: object) -> Judged:
-        raise RuntimeError("judge exploded")
+    class BrokenChecker(FakeChecker):
+        async def judge(self, deck: Deck, card: Card, response: Response) -> Judged:
+            raise RuntimeError("judge exploded")
 
-    harness.checker.judge = broken  # type: ignore[method-assign]
+    harness.checker = BrokenChecker()
     app = harness.app([only(PREDICT)])
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_study(app, pilot)
