@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -56,10 +56,9 @@ class Harness:
         decks: Sequence[Deck] = (BASICS, HOOKS),
         failures: Sequence[FakeDeckLoad] = (),
         lang: str | None = None,
-        editor: str = "",
     ) -> QuizApp:
         return build_app(
-            config=AppConfig(editor=editor),
+            config=AppConfig(),
             lang=lang,
             library=FakeLibrary(list(decks), list(failures)),
             engine=self.engine,
@@ -77,6 +76,3 @@ class Harness:
 @pytest.fixture
 def harness(clock: FrozenClock) -> Harness:
     return Harness(clock)
-
-
-AppFactory = Callable[..., QuizApp]

@@ -84,6 +84,7 @@ async def test_study_with_the_real_sandbox_and_store(deck_dir: Path, pool: objec
     from quiz.srs.store import Store
 
     assert isinstance(pool, SandboxPool)
+    torch_before = "torch" in sys.modules
     app = build_app(decks=[deck_dir], config=AppConfig(), checker=SandboxChecker(pool))
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_deck(app, pilot, "e2e-tui")
@@ -97,6 +98,8 @@ async def test_study_with_the_real_sandbox_and_store(deck_dir: Path, pool: objec
         await pilot.press("space")  # accept the proposal (Good)
         await pilot.pause()
         assert screen.shown.key == "e2e-tui/flip-one"
+    if not torch_before:
+        assert "torch" not in sys.modules, "judging in the sandbox imported torch in the TUI"
     store = Store.open()
     try:
         collection = Collection(store, [])
