@@ -47,9 +47,12 @@ class QuizApp(App[int]):
         super().__init__()
         self.services = services
 
+    def on_load(self) -> None:
+        # Before the first screen is even composed: parsing decks overlaps drawing the frame.
+        self.load_library()
+
     def on_mount(self) -> None:
         self.push_screen(HomeScreen(self.services))
-        self.load_library()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_library(self) -> None:

@@ -22,10 +22,18 @@ def utc_now() -> datetime:
 
 
 def load_real_library(extra: Sequence[Path]) -> LibraryLike:
-    """Bundled decks, the user's decks, and any --decks paths; broken files become failures."""
+    """Bundled decks, the user's decks, and any --decks paths; broken files become failures.
+
+    Runs in a worker thread, so it also imports the review engine, which the UI thread needs
+    next: those imports then cost the UI thread nothing.
+    """
     from quiz.deck.library import discover, load_library
 
-    return load_library(discover(extra))
+    library = load_library(discover(extra))
+    import quiz.srs.collection
+    import quiz.srs.store  # noqa: F401
+
+    return library
 
 
 @dataclass
