@@ -147,3 +147,21 @@ async def test_r_reloads_the_decks(harness: Harness) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "1 h 5 min" in rendered(app.screen, "#home-today")
+
+
+async def test_a_missing_decks_path_is_said_on_the_home_screen(harness: Harness) -> None:
+    from quiz.config import AppConfig
+    from quiz.tui.app import build_app
+
+    app = build_app(
+        decks=["/no/such/decks"],
+        config=AppConfig(),
+        engine=harness.engine,
+        checker=harness.checker,
+        clock=harness.clock,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "/no/such/decks: no such deck file or folder" in rendered(app.screen, "#home-status")
+        assert isinstance(app.screen, HomeScreen)
