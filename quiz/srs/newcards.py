@@ -3,7 +3,8 @@
 Per deck, the sorted deck positions of the cards whose cached state is new and not suspended,
 plus when any of them was buried. `refresh` folds in the log rows written since the last look
 (by this process or another one), so answers elsewhere show up on the next queue build.
-The TUI calls the Collection from worker threads: every change happens under one lock.
+The TUI calls the Collection from worker threads: every change happens under one lock, always
+taken after the store's lock (the order every writer uses), never before it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class NewCards:
 
     def load(self, store: Store) -> None:
         """Read every card row that is not plainly new (once, when the Collection opens)."""
-        with self._lock, store.read() as conn:
+        with store.read() as conn, self._lock:
             self._seen_log_id = int(
                 conn.execute("SELECT coalesce(max(id), 0) FROM log").fetchone()[0]
             )
@@ -54,7 +55,7 @@ class NewCards:
 
     def refresh(self, store: Store) -> None:
         """Fold in the cards that log rows written since the last look have changed."""
-        with self._lock, store.read() as conn:
+        with store.read() as conn, self._lock:
             changed: dict[str, int] = {}
             # NOT INDEXED: a rowid range over the newest rows, never a scan of an index.
             for log_id, key in conn.execute(

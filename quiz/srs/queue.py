@@ -53,9 +53,10 @@ class DayQueue:
 
     @property
     def learn_count(self) -> int:
-        if self.learn_now or self.reviews or self.new:
-            return len(self.learn_now)
-        return len(self.learn_ahead)
+        # As Anki counts: every learning card due within the learn-ahead window, whatever else
+        # is left. Counting the window only when nothing else was left made a deck's row
+        # disagree with the "all decks" row above it.
+        return len(self.learn_now) + len(self.learn_ahead)
 
 
 def _limited(

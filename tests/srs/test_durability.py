@@ -108,11 +108,13 @@ def test_threads_sharing_one_collection_lose_nothing(tmp_path: Path) -> None:
             )
             acknowledged.append(uuid)
 
-    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(3)]
+    # Daemon threads: a deadlock fails this test instead of hanging the interpreter's exit.
+    threads = [threading.Thread(target=work, args=(seed,), daemon=True) for seed in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "threads deadlocked on the collection"
     store.close()
     assert len(acknowledged) == 300
     assert _check_log(tmp_path / "quiz.db", acknowledged) == 300

@@ -65,7 +65,10 @@ def test_reviews_per_day_limit_counts_only_review_cards(store: Store, clock: Clo
     assert (counts.new, counts.due) == (0, 3)
     answer(col, col.next_card().key, Rating.Again)  # type: ignore[union-attr]
     counts = col.counts()
-    assert (counts.learn, counts.due) == (0, 2)  # relearning in 10 minutes, not due yet
+    # Relearning in 10 minutes: counted already (inside the 20-minute learn-ahead window, as
+    # Anki counts it), but reviews come first until it is due.
+    assert (counts.learn, counts.due) == (1, 2)
+    assert col.info(col.next_card().key).state == "review"  # type: ignore[union-attr]
     # A learning card due now comes before reviews.
     clock.advance(minutes=10)
     card = col.next_card()
@@ -84,6 +87,19 @@ def test_learning_cards_due_first_then_learn_ahead(store: Store, clock: Clock) -
     clock.advance(minutes=1)
     answer(col, first.key, Rating.Good)  # graduates
     assert col.next_card() is None
+
+
+def test_all_decks_learn_count_is_the_sum_of_the_decks(store: Store, clock: Clock) -> None:
+    """A deck with nothing but learning cards left must not count more than "all decks" does."""
+    busy, quiet = make_deck("busy", 10), make_deck("quiet", 2)
+    col = Collection(store, [busy, quiet], clock, replace(NO_FUZZ, new_per_day=20), tz=UTC)
+    for card in quiet.cards:
+        answer(col, card.key, Rating.Good)  # both learning, next step in 10 minutes
+    answer(col, busy.cards[0].key, Rating.Again)  # learning, due in 1 minute
+    clock.advance(minutes=2)  # busy's card is due now; quiet's two are due within the window
+    per_deck = [col.counts(deck.id).learn for deck in (busy, quiet)]
+    assert per_deck == [1, 2]
+    assert col.counts().learn == sum(per_deck)
 
 
 def test_new_cards_are_interleaved_with_reviews(store: Store, clock: Clock) -> None:
