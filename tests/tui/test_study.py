@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fsrs import Rating
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -105,6 +106,20 @@ async def test_multiline_predict_takes_a_text_area_and_diffs(harness: Harness) -
         assert asked.text == "running_mean\nrunning_var"
         diff = str(screen.query_one("#verdict-diff").render())
         assert "+ num_batches_tracked" in diff
+
+
+async def test_submit_waits_for_keys_still_queued_in_the_field(harness: Harness) -> None:
+    """A paste or a fast typist: ctrl+s must read the answer after the keys before it."""
+    harness.checker.verdicts[PREDICT_LINES.key] = [Judged(Outcome.FAIL, "a\nb", "x")]
+    app = harness.app([only(PREDICT_LINES)])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_study(app, pilot)
+        area = screen.query_one(TextArea)
+        for char in "ab":
+            area.post_message(events.Key(char, char))  # queued, not yet handled
+        screen.action_submit()
+        await settle(pilot, app)
+        assert harness.checker.asked[-1][1].text == "ab"
 
 
 async def test_code_card_runs_then_retries_to_a_hard_pass(harness: Harness) -> None:

@@ -93,7 +93,15 @@ class StudyScreen(StudyFlow):
 
     def action_submit(self) -> None:
         answer = self.answer
-        if answer is not None:
+        if answer is None:
+            return
+        # ctrl+s is a priority binding, handled before keys still queued for the focused field
+        # (a paste, a fast typist): submitting from that field's own queue reads the answer
+        # only after them, as it is on screen.
+        focused = self.focused
+        if focused is not None:
+            focused.call_later(answer.submit)
+        else:
             answer.submit()
 
     def action_run(self) -> None:
