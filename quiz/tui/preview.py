@@ -164,6 +164,11 @@ class PreviewApp(App[int]):
 
     def show_card(self, card: Card) -> None:
         lang = self.lang
+        if card.vary:
+            # Show a real instance, as a learner sees it, never the raw `$name` template.
+            from quiz.deck.vary import instances, instantiate
+
+            card = instantiate(card, instances(card)[0])
         meta = Content.assemble((card.type.value, "bold $text-accent"), (f"  {card.key}", "dim"))
         if card.pos is not None:
             meta = meta.append_text(f"  {card.pos}", "dim")

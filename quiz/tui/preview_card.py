@@ -58,7 +58,11 @@ def answer_key(card: Card, lang: str) -> Content:
         parts.append(_section("References", [Content(ref) for ref in card.refs]))
     if card.vary:
         combos = ", ".join(f"{k} in {list(v)}" for k, v in card.vary.items())
-        parts.append(_section("Varies", [Content(combos)]))
+        shown = ", ".join(f"{k}={v!r}" for k, v in card.instance.items())
+        lines = [Content(combos)]
+        if shown:
+            lines.append(Content.styled(f"showing {shown}", "dim"))
+        parts.append(_section("Varies", lines))
     return Content("\n\n").join(parts)
 
 

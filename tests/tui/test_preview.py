@@ -134,3 +134,23 @@ def test_snapshot(
     monkeypatch.chdir(deck_file.parent)
     app = PreviewApp(Path(deck_file.name), runner=FakeRunner(PRINTS_TWO))
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+async def test_a_vary_card_is_shown_as_an_instance(tmp_path: Path) -> None:
+    """Authors see what a learner sees: substituted values, never the `$name` template."""
+    path = tmp_path / "vary.yaml"
+    path.write_text(
+        DECK.replace(
+            'code: print(1 + 1)\n    answer: "2"',
+            'vary: {n: [3, 4]}\n    code: print($n + 1)\n    answer: "${n}1"',
+        ),
+        encoding="utf-8",
+    )
+    app = PreviewApp(path, runner=FakeRunner(RunResult(status=RunStatus.OK, stdout="4\n")))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await checks_done(app)
+        await pilot.pause()
+        code = text(app, "#preview-code")
+        assert "print(3 + 1)" in code and "$n" not in code
+        key = text(app, "#preview-key")
+        assert "showing n=3" in key and "31" in key
