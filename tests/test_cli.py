@@ -52,3 +52,10 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_history_of_an_unknown_card_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", "hooks/no-such-card"]) == 2
+    assert "no deck has this card" in capsys.readouterr().err
+    assert main(["history", "hooks/pre-hook-bare-return-replaces-input"]) == 0
+    assert "no reviews yet" in capsys.readouterr().out

@@ -27,6 +27,16 @@ def _one_line(text: str, width: int = 40) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def _deck_has_card(args: argparse.Namespace, deck_id: str, card_id: str) -> bool:
+    """Whether a loadable deck (bundled, the user's, --decks) has the card: a typo is an error."""
+    from pathlib import Path
+
+    from quiz.deck.library import discover, load_library
+
+    library = load_library(discover([Path(p) for p in getattr(args, "decks", [])]))
+    return any(deck.id == deck_id and deck.card(card_id) for deck in library.decks)
+
+
 def run(args: argparse.Namespace) -> int:
     from quiz.srs.events import Kind, split_key
     from quiz.srs.store import Store
@@ -57,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         }, indent=2))  # fmt: skip
         return 0
     if not events:
+        if not _deck_has_card(args, deck_id, card_id):
+            raise QuizError(f"{args.key}: no deck has this card, and it has no reviews")
         print(f"{args.key}: no reviews yet")
         return 0
     due = from_us(card.due).astimezone().strftime("%Y-%m-%d %H:%M") if card.due else "-"

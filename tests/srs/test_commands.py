@@ -66,8 +66,8 @@ def test_history(studied: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["history", "hooks/c00000", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["reviews"][0]["rating"] == "hard" and data["reviews"][0]["proposed"] == "good"
-    assert main(["history", "hooks/never"]) == 0
-    assert "no reviews yet" in capsys.readouterr().out
+    assert main(["history", "hooks/never"]) == 2  # no deck has it: a typo, not "no reviews"
+    assert "no deck has this card" in capsys.readouterr().err
     assert main(["history", "nodeck"]) == 2
     assert "is not DECK/CARD" in capsys.readouterr().err
 
