@@ -24,6 +24,7 @@ from typing import Any
 
 from fsrs import Rating
 
+from quiz.deck.fields import SLUG_MAX, SLUG_PATTERN
 from quiz.errors import QuizError
 from quiz.outcome import Outcome
 from quiz.srs.events import Kind, LogEvent, Phase, split_key
@@ -52,7 +53,7 @@ COLUMNS = (
     "undone",
 )
 REQUIRED = ("kind", "time", "deck_id", "card_id")
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_ID = re.compile(SLUG_PATTERN)  # the deck format's own id rule: ids must round-trip
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,17 @@ class _RowError(Exception):
     pass
 
 
-def _int(row: dict[str, str], name: str, lo: int, hi: int, *, required: bool) -> int | None:
+def _cell(row: dict[str, str], name: str, *, required: bool) -> str | None:
+    """The cell's text, None when empty; an empty required cell is an error."""
     raw = (row.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise _RowError(f"{name} is required")
+    if not raw and required:
+        raise _RowError(f"{name} is required")
+    return raw or None
+
+
+def _int(row: dict[str, str], name: str, lo: int, hi: int, *, required: bool) -> int | None:
+    raw = _cell(row, name, required=required)
+    if raw is None:
         return None
     try:
         value = int(raw)
@@ -118,10 +125,8 @@ def _int(row: dict[str, str], name: str, lo: int, hi: int, *, required: bool) ->
 
 
 def _time(row: dict[str, str], name: str, *, required: bool) -> int | None:
-    raw = (row.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise _RowError(f"{name} is required")
+    raw = _cell(row, name, required=required)
+    if raw is None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -140,7 +145,7 @@ def _event(row: dict[str, str]) -> LogEvent:
         raise _RowError(f"kind {row['kind']!r} is not one of {', '.join(Kind)}") from None
     deck_id, card_id = row["deck_id"].strip(), row["card_id"].strip()
     for name, value in (("deck_id", deck_id), ("card_id", card_id)):
-        if not _ID.match(value) or len(value) > 64:
+        if not _ID.match(value) or len(value) > SLUG_MAX:
             raise _RowError(f"{name} {value!r} is not a slug (a-z, 0-9 and single dashes)")
     time = _time(row, "time", required=True)
     assert time is not None
