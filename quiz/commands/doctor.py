@@ -62,7 +62,7 @@ def _store_report(rebuild: bool) -> dict[str, Any]:
 
 def _sandbox_report() -> dict[str, Any]:
     from quiz.config import load_config
-    from quiz.deck.requires import installed_version
+    from quiz.sandbox.diagnostics import torch_version
     from quiz.sandbox.pool import SandboxPool
 
     config = load_config()
@@ -73,7 +73,7 @@ def _sandbox_report() -> dict[str, Any]:
     ) as pool:
         protections = pool.protections()
         return {
-            "torch": installed_version("torch"),
+            "torch": torch_version(),
             "pool_size": pool.size,
             "memory_mb": pool.memory_mb,
             "protections": [p.to_dict() for p in protections],

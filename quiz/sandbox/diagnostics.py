@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import metadata
+from quiz.deck.requires import installed_version
 
 
 def torch_version() -> str | None:
     """The installed torch's version from its package metadata, or None if torch is missing.
 
     The host process must never import torch (only sandbox workers do), so this reads the
-    distribution's metadata instead of `torch.__version__`.
+    distribution's metadata, the one way every part of quiz reads installed versions.
     """
-    try:
-        return metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        return None
+    return installed_version("torch")
