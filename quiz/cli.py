@@ -57,13 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_deck_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"quiz.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"quiz.commands.{name}":
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(f"quiz.commands.{name}").register(subparsers)
     return parser
 
 
