@@ -22,6 +22,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per card")
     parser.add_argument("--no-cache", action="store_true", help="run every card, cached or not")
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail each card whose answer is not proven by running it: a flip card "
+        "without a proof, a choice card whose options have no truth and which has no proof",
+    )
+    parser.add_argument(
         "--watch", action="store_true", help="check again whenever a deck file under PATH is saved"
     )
     parser.set_defaults(func=run)
@@ -33,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
 
     paths = [Path(p) for p in [*args.paths, *getattr(args, "decks", [])]]
     session = CheckSession(
-        paths or [bundled_decks_dir()], as_json=args.json, use_cache=not args.no_cache
+        paths or [bundled_decks_dir()],
+        as_json=args.json,
+        use_cache=not args.no_cache,
+        strict=args.strict,
     )
     try:
         return session.watch() if args.watch else session.once()

@@ -17,20 +17,32 @@ from quiz.deck.fields import (
     CARD_TYPES,
     DECK_FIELDS,
     DEFAULT_PROMPTS,
+    GROUP_PATTERN,
     MATCH_MODES,
     OPTION_KEYS,
     SCHEMA_VERSION,
+    SLUG_MAX,
     TYPE_FIELDS,
     Field,
     Kind,
     card_fields,
 )
 from quiz.deck.languages import ISO_639_1
-from quiz.deck.model import Card, CardType, ChoiceOption, Deck, MatchMode, SourcePos, Text
+from quiz.deck.model import (
+    PROOF_BODY,
+    Card,
+    CardType,
+    ChoiceOption,
+    Deck,
+    MatchMode,
+    SourcePos,
+    Text,
+)
 from quiz.deck.readers import Entries, NodeReader, shown, suggest
 from quiz.deck.yamlnodes import INT, NULL, scalar_value
 
 _IDENTIFIER = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
+_GROUP = re.compile(GROUP_PATTERN)
 
 
 class DeckBuilder(NodeReader):
@@ -142,6 +154,8 @@ class DeckBuilder(NodeReader):
             else:
                 prompt = Text.plain(default)
         field_pos: dict[str, SourcePos] = {n: self.pos(v) for n, (_, v) in entries.items()}
+        if "proof" in entries:
+            field_pos[PROOF_BODY] = _body_start(self.filename, *entries["proof"])
         for name in ("options", "wrong"):
             if name in entries and isinstance(entries[name][1], SequenceNode):
                 for i, item in enumerate(entries[name][1].value):
@@ -202,6 +216,8 @@ class DeckBuilder(NodeReader):
             return self.strings(node, name)
         if kind is Kind.SLUG_LIST:
             return self.slugs(node, name)
+        if kind is Kind.GROUP:
+            return self.group(node, name)
         if kind is Kind.NUMBER:
             return self.number(node, name)
         if kind is Kind.REQUIRES:
@@ -223,6 +239,20 @@ class DeckBuilder(NodeReader):
         if kind is Kind.INDEXES:
             return self.indexes(node)
         raise AssertionError(f"field kind {kind} has no reader")
+
+    def group(self, node: Node, name: str) -> str | None:
+        """A slug (this deck's group) or `deck-id/slug` (a group shared across decks)."""
+        value = self.string(node, name)
+        if value is None:
+            return None
+        if not _GROUP.match(value) or any(len(p) > SLUG_MAX for p in value.split("/")):
+            self.report(
+                node,
+                f"'{name}' must be a slug (this deck's group) or 'deck-id/slug' (a group shared "
+                f"across decks), not {shown(node)}",
+            )
+            return None
+        return value
 
     def vary(self, node: Node) -> dict[str, tuple[Any, ...]] | None:
         entries = self.entries(node, "'vary'")
@@ -328,6 +358,18 @@ def _raw_id(node: Node) -> str | None:
     return None
 
 
+def _body_start(filename: str, key: Node, node: Node) -> SourcePos:
+    """The file position of a scalar's first line of content: a block scalar (`|`) starts on
+    the line after its indicator, indented (libyaml's marks do not say how far: the column is
+    the usual two past the key's, which the checker corrects from the file); a flow scalar
+    where it stands, past its quote."""
+    mark = node.start_mark
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        return SourcePos(filename, mark.line + 2, key.start_mark.column + 3)
+    quoted = isinstance(node, ScalarNode) and node.style in ("'", '"')
+    return SourcePos(filename, mark.line + 1, mark.column + 1 + int(quoted))
+
+
 def _is_language_map(node: MappingNode) -> bool:
     keys = [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
     return bool(keys) and "text" not in keys and all(k in ISO_639_1 for k in keys)
@@ -361,6 +403,7 @@ def _model_fields(card_type: CardType, values: dict[str, Any]) -> dict[str, Any]
         "timeout": values.get("timeout"),
         "requires": values.get("requires", {}),
         "group": values.get("group"),
+        "proof": values.get("proof"),
         "code": values.get("code"),
     }
     if card_type is CardType.FLIP:

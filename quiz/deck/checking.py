@@ -15,7 +15,7 @@ from typing import Any, Literal
 from quiz.deck.cache import CheckCache
 from quiz.deck.model import Card, Deck, SourcePos
 from quiz.deck.requires import installed_version, unmet
-from quiz.deck.verify import CardCheck, verify_card
+from quiz.deck.verify import CardCheck, unproven, verify_card
 from quiz.errors import QuizError
 from quiz.sandbox.protocol import Runner, RunRequest, RunResult
 
@@ -83,10 +83,32 @@ class LimitedRunner:
 
 
 def _report(
-    deck: Deck, card: Card, status: Status, message: str, ms: float, cached: bool = False
+    deck: Deck,
+    card: Card,
+    status: Status,
+    message: str,
+    ms: float,
+    cached: bool = False,
+    at: SourcePos | None = None,
 ) -> CardReport:
-    pos = card.pos or SourcePos(deck.path, 1, 1)
+    pos = at or card.pos or SourcePos(deck.path, 1, 1)
     return CardReport(deck.id, card.id, status, message, pos.file, pos.line, ms, pos.col, cached)
+
+
+def _indented(pos: SourcePos) -> SourcePos:
+    """`pos` with the column of its line's first character, read from the deck file when it
+    is there (the loader only estimates a block scalar's indentation)."""
+    try:
+        with open(pos.file, encoding="utf-8") as f:
+            for number, text in enumerate(f, 1):
+                if number == pos.line:
+                    stripped = text.lstrip(" ")
+                    if stripped.strip():
+                        return SourcePos(pos.file, pos.line, len(text) - len(stripped) + 1)
+                    break
+    except (OSError, UnicodeDecodeError):
+        pass
+    return pos
 
 
 def _verdict(deck: Deck, card: Card, checks: list[CardCheck], ms: float) -> CardReport:
@@ -97,7 +119,8 @@ def _verdict(deck: Deck, card: Card, checks: list[CardCheck], ms: float) -> Card
         return _report(deck, card, "pass", message, ms)
     shown = "; ".join(str(c) for c in failed[:3])
     more = f" (and {len(failed) - 3} more instances)" if len(failed) > 3 else ""
-    return _report(deck, card, "fail", shown + more, ms)
+    at = failed[0].pos
+    return _report(deck, card, "fail", shown + more, ms, at=_indented(at) if at else None)
 
 
 async def check_card(
@@ -106,10 +129,16 @@ async def check_card(
     runner: Runner,
     cache: CheckCache | None,
     versions: dict[str, str | None],
+    *,
+    strict: bool = False,
 ) -> CardReport:
     reasons = unmet(dict(deck.requires), versions) + unmet(dict(card.requires), versions)
     if reasons:
         return _report(deck, card, "skip", "skipped: " + "; ".join(reasons), 0.0)
+    # Static, so before the cache: a pass cached without --strict is no strict pass.
+    why = unproven(card) if strict else None
+    if why is not None:
+        return _report(deck, card, "fail", why, 0.0)
     key = cache.key(deck, card) if cache is not None else ""
     stored = cache.get(key) if cache is not None else None
     if stored is not None:
@@ -135,16 +164,18 @@ async def check_decks(
     cache: CheckCache | None,
     on_report: Callable[[CardReport], None] = lambda _: None,
     concurrency: int = 8,
+    strict: bool = False,
 ) -> list[CardReport]:
     """Check every card of every deck; reports come back in deck order, and `on_report` sees
-    each as it finishes. `concurrency` bounds the cards in progress (the runner bounds runs)."""
+    each as it finishes. `concurrency` bounds the cards in progress (the runner bounds runs).
+    `strict` also fails each card whose answer nothing runs (`verify.unproven`)."""
     versions = {"torch": installed_version("torch")}
     cards = [(deck, card) for deck in decks for card in deck.cards]
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(deck: Deck, card: Card) -> CardReport:
         async with gate:
-            report = await check_card(deck, card, runner, cache, versions)
+            report = await check_card(deck, card, runner, cache, versions, strict=strict)
         on_report(report)
         return report
 

@@ -11,6 +11,8 @@ from quiz.deck.model import CardType, MatchMode
 SCHEMA_VERSION = 1
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX = 64
+# A group: a slug (the card's own deck) or `deck-id/slug` (a group shared across decks).
+GROUP_PATTERN = r"^([a-z0-9]+(-[a-z0-9]+)*/)?[a-z0-9]+(-[a-z0-9]+)*$"
 DEFAULT_TIMEOUT = 5.0
 
 
@@ -25,6 +27,7 @@ class Kind(Enum):
     CODE_LIST = "list of code strings"
     STRING_LIST = "list of strings"
     SLUG_LIST = "list of slugs"
+    GROUP = "group id"
     NUMBER = "positive number"
     REQUIRES = "requirements map"
     VARY = "vary map"
@@ -69,7 +72,14 @@ COMMON_CARD_FIELDS: dict[str, Field] = {
     "timeout": Field(Kind.NUMBER, "Seconds a run of this card may take (default 5)."),
     "requires": Field(Kind.REQUIRES, 'Version requirements, e.g. {torch: ">=2.1"}.'),
     "group": Field(
-        Kind.SLUG, "Cards testing the same fact share a group (not shown the same day)."
+        Kind.GROUP,
+        "Cards testing the same fact share a group (not shown the same day). A slug is local "
+        "to the deck; 'deck-id/slug' names a group shared across decks.",
+    ),
+    "proof": Field(
+        Kind.CODE,
+        "Assertions run after the setup and the card's code (choice: where the truths are "
+        "evaluated); they prove the answer and the explain's claims. Never shown to a learner.",
     ),
 }
 

@@ -17,6 +17,7 @@ from quiz.sandbox.protocol import (
     ANSWER,
     CARD,
     CHECK,
+    PROOF,
     SETUP,
     Runner,
     RunRequest,
@@ -30,6 +31,7 @@ SEGMENT_NAMES = {
     CARD: "the card's code",
     ANSWER: "the answer",
     CHECK: "the check",
+    PROOF: "the proof",
     "<evaluate>": "a truth",
 }
 

@@ -8,6 +8,9 @@ from enum import StrEnum
 from typing import Any
 
 DEFAULT_LANG = "en"
+# Card.field_pos key: where a proof's first line of code is in the deck file, so that a failing
+# proof's own line can be pointed at.
+PROOF_BODY = "proof.body"
 
 
 class CardType(StrEnum):
@@ -88,6 +91,9 @@ class Card:
     timeout: float | None = None
     requires: Mapping[str, str] = field(default_factory=dict)
     group: str | None = None
+    # Assertions that prove the card's answer (and its explain's claims) by running them after
+    # the setup and the card's code. An answer key: never shown or sent to a learner.
+    proof: str | None = None
 
     # flip: the Markdown answer.
     answer_text: Text | None = None
@@ -116,6 +122,15 @@ class Card:
     def key(self) -> str:
         """The stable history key: `deck-id/card-id`."""
         return f"{self.deck_id}/{self.id}"
+
+    @property
+    def sibling_group(self) -> str | None:
+        """The group as one id across every deck: `deck-id/group`. A group written without a
+        deck (`init-order`) belongs to this card's deck; one written `other-deck/init-order`
+        is that deck's group, so cards of two decks can be siblings."""
+        if self.group is None:
+            return None
+        return self.group if "/" in self.group else f"{self.deck_id}/{self.group}"
 
     def position_of(self, field_name: str) -> SourcePos | None:
         return self.field_pos.get(field_name, self.pos)

@@ -15,6 +15,7 @@ from quiz.deck.fields import (
     CARD_TYPES,
     COMMON_CARD_FIELDS,
     DECK_FIELDS,
+    GROUP_PATTERN,
     MATCH_MODES,
     SCHEMA_VERSION,
     SLUG_MAX,
@@ -79,6 +80,7 @@ _KIND_SCHEMAS: dict[Kind, dict[str, Any]] = {
     Kind.CODE_LIST: {"type": "array", "items": {"type": "string"}},
     Kind.STRING_LIST: {"type": "array", "items": {"type": "string"}},
     Kind.SLUG_LIST: {"type": "array", "items": {"$ref": "#/definitions/slug"}},
+    Kind.GROUP: {"type": "string", "pattern": GROUP_PATTERN},
     Kind.NUMBER: {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
     Kind.REQUIRES: {"$ref": "#/definitions/requires"},
     Kind.VARY: {

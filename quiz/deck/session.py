@@ -48,6 +48,7 @@ class CheckSession:
         *,
         as_json: bool = False,
         use_cache: bool = True,
+        strict: bool = False,
         make_runner: Callable[[], tuple[Runner, int]] = _default_runner,
         out: TextIO | None = None,
         err: TextIO | None = None,
@@ -55,6 +56,7 @@ class CheckSession:
         self.paths = list(paths)
         self.as_json = as_json
         self.use_cache = use_cache
+        self.strict = strict
         self.make_runner = make_runner
         self.out = out or sys.stdout
         self.err = err or sys.stderr
@@ -102,6 +104,7 @@ class CheckSession:
                 on_report=lambda report: self.show(report, progress),
                 # Enough cards in progress to keep every worker busy; the runner bounds the runs.
                 concurrency=CARDS_IN_PROGRESS,
+                strict=self.strict,
             )
         finally:
             progress.finish()

@@ -85,6 +85,7 @@ def instantiate(card: Card, bindings: Mapping[str, Any]) -> Card:
         check=sub_opt(card.check),
         solution=sub_opt(card.solution),
         wrong=tuple(sub(w) for w in card.wrong),
+        proof=sub_opt(card.proof),
         instance=dict(bindings),
     )
 
@@ -107,6 +108,7 @@ def templated_fields(card: Card) -> Iterator[tuple[str, str]]:
         ("starter", card.starter),
         ("check", card.check),
         ("solution", card.solution),
+        ("proof", card.proof),
     ]
     for key, source in plain:
         if source is not None:

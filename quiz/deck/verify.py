@@ -2,12 +2,17 @@
 
 predict: the claimed `answer` equals the run; choice: the truths agree with the static answer and
 at least one holds; code: the solution passes, the starter and every `wrong` fail; cloze: the
-original fills pass. Each `vary` combination is proven (a seeded sample past SAMPLE_LIMIT).
+original fills pass. A card's `proof` (any type) must run to its end without raising. Each `vary`
+combination is proven (a seeded sample past SAMPLE_LIMIT).
+
+`unproven` is the --strict rule: a card whose answer nothing runs (a flip without a proof, a
+choice with a static answer and no proof) is not proven, however right it may be.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,8 +20,8 @@ from typing import Any
 
 from quiz.deck import cloze, judge, vary
 from quiz.deck.compare import claim_holds
-from quiz.deck.model import Card, CardType, Deck
-from quiz.sandbox.protocol import Runner, RunResult
+from quiz.deck.model import PROOF_BODY, Card, CardType, Deck, SourcePos
+from quiz.sandbox.protocol import CARD, PROOF, Runner, RunRequest, RunResult, RunStatus
 
 SAMPLE_LIMIT = 64
 _SHOWN = 200  # characters of output quoted in a message
@@ -31,6 +36,9 @@ class CardCheck:
     message: str
     instance: Mapping[str, Any] = field(default_factory=dict)
     duration_ms: float = 0.0
+    pos: SourcePos | None = None
+    """Where in the deck file the failure is, when it is more precise than the card (a line
+    of its proof)."""
 
     def __str__(self) -> str:
         if not self.instance:
@@ -119,6 +127,65 @@ async def _cloze(deck: Deck, card: Card, runner: Runner) -> list[str]:
     return [f"the original fills must {what} but {judge.describe(result)}"]
 
 
+# The innermost frame of the proof's own code in a sandbox traceback.
+_PROOF_FRAME = re.compile(r'File "' + re.escape(PROOF) + r'", line (\d+)')
+
+
+def proof_request(deck: Deck, card: Card, *, with_code: bool = True) -> RunRequest:
+    """The setup, the card's code (a cloze card's with its original fills), then the proof."""
+    code = card.code
+    if card.type is CardType.CLOZE and code is not None:
+        code = cloze.fill(code, tuple(b.fill for b in cloze.blanks(code)))
+    return judge.request(deck, card, (CARD, code if with_code else None), (PROOF, card.proof))
+
+
+def proof_line(result: RunResult) -> int | None:
+    """The proof's line (1-based) that raised, from the last proof frame of the traceback."""
+    if result.segment != PROOF:
+        return None
+    found = _PROOF_FRAME.findall(result.traceback or "")
+    return int(found[-1]) if found else None
+
+
+def _located(card: Card, line: int | None) -> SourcePos | None:
+    body = card.field_pos.get(PROOF_BODY)
+    if body is None or line is None:
+        return card.position_of("proof")
+    return SourcePos(body.file, body.line + line - 1, body.col)
+
+
+async def _proof(deck: Deck, card: Card, runner: Runner) -> tuple[list[str], SourcePos | None]:
+    """Run the card's proof; its problems and, on a failure inside it, the proof's line."""
+    if card.proof is None:
+        return [], None
+    result = await runner.arun(proof_request(deck, card))
+    raised_in_code = result.status is RunStatus.ERROR and result.segment == CARD
+    if card.type is CardType.PREDICT and raised_in_code:
+        # The code's exception is the card's answer (proven by its own run): the proof runs
+        # after the setup alone.
+        result = await runner.arun(proof_request(deck, card, with_code=False))
+    if result.ok and result.segment is None:
+        return [], None
+    if result.ok:  # a clean sys.exit() ended the run: the rest of the proof never ran
+        stopped = judge.SEGMENT_NAMES.get(result.segment or "", result.segment)
+        return [f"{stopped} exited before the proof ran to its end"], card.position_of("proof")
+    return [f"proof: {judge.describe(result)}"], _located(card, proof_line(result))
+
+
+def unproven(card: Card) -> str | None:
+    """Why `quiz check --strict` does not count `card` as proven by execution, or None."""
+    if card.proof is not None:
+        return None
+    if card.type is CardType.FLIP:
+        return "strict: a flip card's answer is not proven by execution: add a 'proof'"
+    if card.type is CardType.CHOICE and not judge.has_truths(card):
+        return (
+            "strict: the correct options are not established by execution: give every option "
+            "a 'truth', or add a 'proof'"
+        )
+    return None
+
+
 _PROVERS: dict[CardType, Callable[[Deck, Card, Runner], Awaitable[list[str]]]] = {
     CardType.PREDICT: _predict,
     CardType.CHOICE: _choice,
@@ -131,12 +198,25 @@ async def verify_instance(deck: Deck, card: Card, runner: Runner) -> CardCheck:
     """Prove one instance (a card without vary is its own single instance)."""
     start = time.perf_counter()
     prover = _PROVERS.get(card.type)
-    problems = await prover(deck, card, runner) if prover is not None else []
+    problems, (proof_problems, where) = await asyncio.gather(
+        prover(deck, card, runner) if prover is not None else _nothing(),
+        _proof(deck, card, runner),
+    )
     elapsed = (time.perf_counter() - start) * 1000
-    if problems:
-        return CardCheck(card.key, False, "; ".join(problems), card.instance, elapsed)
-    message = "self-graded: nothing to run" if prover is None else "proven"
+    if problems or proof_problems:
+        # The proof's line is the more precise place, but only when it is the whole story.
+        pos = where if not problems else None
+        message = "; ".join(problems + proof_problems)
+        return CardCheck(card.key, False, message, card.instance, elapsed, pos)
+    if prover is None:
+        message = "self-graded: nothing to run" if card.proof is None else "proven by its proof"
+    else:
+        message = "proven"
     return CardCheck(card.key, True, message, card.instance, elapsed)
+
+
+async def _nothing() -> list[str]:
+    return []
 
 
 async def verify_card(

@@ -18,6 +18,7 @@ SETUP = "<setup>"
 CARD = "<card>"
 ANSWER = "<answer>"
 CHECK = "<check>"
+PROOF = "<proof>"  # a card's own assertions (`quiz check` only): no learner code in its run
 
 
 class RunStatus(StrEnum):
@@ -33,7 +34,7 @@ class RunStatus(StrEnum):
 class Segment:
     """One piece of source executed, in order, in the run's single fresh namespace."""
 
-    name: str  # SETUP, CARD, ANSWER, CHECK, or a file name for `quiz exec`
+    name: str  # SETUP, CARD, ANSWER, CHECK, PROOF, or a file name for `quiz exec`
     source: str
 
     def to_dict(self) -> dict[str, Any]:
