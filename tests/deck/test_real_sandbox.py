@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from quiz.deck.judge import Answer, judge
-from quiz.deck.model import Card
+from quiz.deck.model import PROOF_BODY, Card
 from quiz.deck.verify import verify_card
 from quiz.outcome import Outcome
 from tests.deck.helpers import deck_from
@@ -64,6 +64,14 @@ cards:
     type: cloze
     code: "w = nn.Parameter(torch.ones(1))\\nw.requires_grad_({{False}})"
     check: assert not w.requires_grad
+  - id: cpu-keeps-graph
+    type: flip
+    prompt: Does .cpu() on a CPU tensor detach it?
+    answer: No, it returns the same tensor.
+    proof: |
+      x = torch.ones(2, requires_grad=True)
+      y = x * 2
+      assert y.cpu() is y and y.cpu().grad_fn is not None
   - id: spins
     type: code
     prompt: loop
@@ -93,6 +101,16 @@ async def test_a_wrong_claim_is_disproven_with_the_real_output(pool: SandboxPool
     assert check.message == (
         "claims \"['b', 't', 'w']\" (auto match) but the code prints \"['b', 'w']\""
     )
+
+
+async def test_a_failing_proof_points_at_its_line(pool: SandboxPool) -> None:
+    card = DECK.card("cpu-keeps-graph")
+    assert card is not None and card.proof is not None
+    broken = replace(card, proof=card.proof.replace("is not None", "is None"))
+    [check] = await verify_card(DECK, broken, pool)
+    assert not check.ok and check.message.startswith("proof: the proof raised AssertionError")
+    body = card.field_pos[PROOF_BODY]
+    assert check.pos is not None and check.pos.line == body.line + 2
 
 
 async def test_a_hanging_answer_times_out(pool: SandboxPool) -> None:
