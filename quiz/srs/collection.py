@@ -80,8 +80,9 @@ class Collection:
         for deck in self.decks:
             for card in deck.cards:
                 self._cards[card.key] = card
-                if card.group:
-                    self._groups[card.key] = f"{deck.id}/{card.group}"
+                group = card.sibling_group  # global: `deck-id/group`, across decks
+                if group is not None:
+                    self._groups[card.key] = group
         self._presets: dict[str, Preset] = {}
         self._schedulers: dict[tuple[str, bool | None], Scheduler] = {}
         self._undo: list[str] = []

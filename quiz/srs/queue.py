@@ -19,7 +19,8 @@ LEARN_AHEAD_SECONDS = 20 * 60
 class Candidate:
     key: str
     sibling_group: str | None
-    """`deck-id/group` for a card with a group, so siblings share it; None otherwise."""
+    """`deck-id/group` for a card with a group (Card.sibling_group), so siblings share it
+    whichever deck they are in; None otherwise."""
     due: int = 0
     """Reviews: the due (microseconds); today's reviews are shown most overdue first."""
 

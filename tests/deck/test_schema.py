@@ -70,3 +70,26 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
         "cards": [{"id": "a", "type": "predict", "code": "x", "options": ["1", "2"]}],
     }
     assert any("options" in e.message for e in validator.iter_errors(bad))
+
+
+@pytest.mark.parametrize(
+    ("extra", "valid"),
+    [
+        ({"proof": "assert True"}, True),
+        ({"proof": ["assert True"]}, False),
+        ({"group": "other-deck/init-order"}, True),
+        ({"group": "init-order"}, True),
+        ({"group": "a/b/c"}, False),
+        ({"group": "Other/x"}, False),
+    ],
+)
+def test_proof_and_group_in_the_schema(extra: dict[str, object], valid: bool) -> None:
+    jsonschema = pytest.importorskip(
+        "jsonschema",
+        reason="jsonschema is optional (not a quiz dependency); install it to run this",
+    )
+    validator = jsonschema.Draft7Validator(deck_schema())
+    flip = {"id": "a", "type": "flip", "prompt": "p", "answer": "a", **extra}
+    document = {"schema_version": 1, "id": "x", "title": "t", "cards": [flip]}
+    assert (not list(validator.iter_errors(document))) is valid
+    assert "proof" in deck_schema()["definitions"]["choice-card"]["properties"]

@@ -148,6 +148,18 @@ def test_a_valid_deck_has_no_problems() -> None:
             "deck.yaml:9:12: demo/a: 'group' must be a slug",
         ),
         (
+            card("id: a\ntype: flip\nprompt: p\nanswer: a\ngroup: a/b/c\n"),
+            "deck.yaml:9:12: demo/a: 'group' must be a slug (this deck's group) or 'deck-id/slug'",
+        ),
+        (
+            card("id: a\ntype: flip\nprompt: p\nanswer: a\ngroup: other-deck/\n"),
+            "deck.yaml:9:12: demo/a: 'group' must be a slug",
+        ),
+        (
+            card("id: a\ntype: flip\nprompt: p\nanswer: a\nproof: [assert 1]\n"),
+            "deck.yaml:9:12: demo/a: 'proof' must be",
+        ),
+        (
             card("id: a\ntype: flip\nprompt: p\nanswer: a\ntags: tagged\n"),
             "deck.yaml:9:11: demo/a: 'tags' must be a list of slugs",
         ),
@@ -335,3 +347,14 @@ def test_predict_and_cloze_prompts_default() -> None:
     loaded = load_deck_text(card("id: a\ntype: cloze\ncode: x = {{1}}\n"), "d")
     assert loaded.deck is not None
     assert loaded.deck.cards[0].prompt.get() == "Fill in the blanks."
+
+
+def test_a_group_may_name_another_decks_group() -> None:
+    loaded = load_deck_text(
+        card("id: a\ntype: flip\nprompt: p\nanswer: a\ngroup: other-deck/init-order\n"),
+        "deck.yaml",
+    )
+    assert loaded.problems == [] and loaded.deck is not None
+    assert loaded.deck.cards[0].sibling_group == "other-deck/init-order"
+    local = load_deck_text(card("id: a\ntype: flip\nprompt: p\nanswer: a\ngroup: g\n"), "d.yaml")
+    assert local.deck is not None and local.deck.cards[0].sibling_group == "demo/g"
