@@ -95,7 +95,8 @@ TYPE_FIELDS: dict[CardType, dict[str, Field]] = {
         ),
         "match": Field(
             Kind.MATCH,
-            "auto (equal as Python literals, else whitespace-normalised), exact, or regex.",
+            "auto (equal as Python literals, else whitespace-normalised; numbers by value, so "
+            "40 is 40.0), exact, or regex.",
         ),
     },
     CardType.CHOICE: {

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
+from quiz.deck.compare import answer_matches, auto_equal
 from quiz.deck.judge import Answer, judge, predict_run, predict_truth, try_code
+from quiz.deck.model import MatchMode
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import ANSWER, CARD, CHECK, SETUP, RunResult, RunStatus
 from tests.deck.fakes import CannedRunner, ExecRunner
@@ -29,12 +33,98 @@ async def test_predict_auto(given: str, outcome: Outcome) -> None:
     assert result.truth == "['b', 'w']\n"
 
 
-async def test_literal_types_must_match() -> None:
+async def test_numbers_compare_by_value_but_other_types_must_match() -> None:
     deck, card = one_card("id: p\ntype: predict\ncode: print(1)\n")
     runner = ExecRunner()
     assert (await judge(deck, card, Answer(text="1"), runner)).outcome is Outcome.PASS
-    assert (await judge(deck, card, Answer(text="1.0"), runner)).outcome is Outcome.FAIL
+    assert (await judge(deck, card, Answer(text="1.0"), runner)).outcome is Outcome.PASS
     assert (await judge(deck, card, Answer(text="True"), runner)).outcome is Outcome.FAIL
+    assert (await judge(deck, card, Answer(text="'1'"), runner)).outcome is Outcome.FAIL
+    assert (await judge(deck, card, Answer(text="[1]"), runner)).outcome is Outcome.FAIL
+    assert (await judge(deck, card, Answer(text="2"), runner)).outcome is Outcome.FAIL
+
+
+@pytest.mark.parametrize(
+    ("truth", "given", "same"),
+    [
+        ("tensor([18., 18., 18.])", "tensor([18, 18, 18])", True),
+        ("tensor([18., 18., 18.])", "tensor([18., 18., 19.])", False),
+        ("tensor([18])", "tensor([19])", False),
+        ("tensor([0.5000, 1.0000])", "tensor([0.5, 1.])", True),
+        ("tensor([0.3333])", "tensor([0.333])", False),
+        ("tensor(40.)", "tensor(40)", True),
+        ("tensor(40.)", "40", False),
+        ("40.0", "40", True),
+        ("tensor([-1.])", "tensor([1.])", False),
+        ("tensor([1.], requires_grad=True)", "tensor([1])", False),
+        ("tensor([2.], grad_fn=<MulBackward0>)", "tensor([2], grad_fn=<MulBackward0>)", True),
+        ("tensor([2.], grad_fn=<MulBackward0>)", "tensor([2.], grad_fn=<MulBackward1>)", False),
+        ("torch.float32", "torch.float32.0", False),
+        ("2.13.0", "2.13", False),
+        ("['0.weight']", "['0.weight']", True),
+        ("0.weight 1.bias", "0.weight 1.0.bias", False),
+        ("(tensor([1.]), tensor([2.]))", "(tensor([1]),tensor([2]))", True),
+        ("{'w': tensor([[1., 2.],\n        [3., 4.]])}", "{'w': tensor([[1, 2], [3, 4]])}", True),
+        ("True", "1", False),
+        ("nan", "nan", True),
+        ("1e3", "1000", True),
+        ("[1, 2]", "(1, 2)", False),
+    ],
+)
+def test_auto_compares_numbers_by_value(truth: str, given: str, same: bool) -> None:
+    assert answer_matches(given, truth, MatchMode.AUTO, None) is same
+    assert answer_matches(truth, given, MatchMode.AUTO, None) is same
+
+
+def test_exact_keeps_int_and_float_apart() -> None:
+    assert not answer_matches("40", "40.0", MatchMode.EXACT, None)
+    assert not answer_matches("tensor([18])", "tensor([18.])", MatchMode.EXACT, None)
+
+
+_ints = st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=6)
+
+
+def _float_tensor(values: list[int]) -> str:
+    return f"tensor([{', '.join(f'{v}.' for v in values)}])"
+
+
+def _int_tensor(values: list[int]) -> str:
+    return f"tensor([{', '.join(str(v) for v in values)}])"
+
+
+@given(_ints)
+def test_a_tensor_matches_its_other_dtypes_repr(values: list[int]) -> None:
+    assert auto_equal(_int_tensor(values), _float_tensor(values))
+
+
+@given(_ints, _ints)
+def test_tensors_of_different_values_never_match(left: list[int], right: list[int]) -> None:
+    assume(left != right)
+    assert not auto_equal(_int_tensor(left), _float_tensor(right))
+    assert not auto_equal(_float_tensor(left), _float_tensor(right))
+
+
+@given(st.integers(-(10**9), 10**9), st.integers(-(10**9), 10**9))
+def test_numbers_match_by_value_only(a: int, b: int) -> None:
+    assert auto_equal(str(a), f"{a}.0")
+    assert auto_equal(str(a), str(float(a))) is (float(a) == a)
+    if a != b:
+        assert not auto_equal(str(a), f"{b}.0")
+        assert not auto_equal(f"tensor({a}.)", f"tensor({b})")
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_auto_is_reflexive_and_symmetric(a: str, b: str) -> None:
+    assert auto_equal(a, a)
+    assert auto_equal(a, b) is auto_equal(b, a)
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=32), min_size=1))
+def test_changing_one_number_breaks_the_match(values: list[float]) -> None:
+    shown = f"tensor([{', '.join(f'{v:.4f}' for v in values)}])"
+    changed = f"tensor([{', '.join(f'{v:.4f}' for v in [values[0] + 1, *values[1:]])}])"
+    assume(f"{values[0]:.4f}" != f"{values[0] + 1:.4f}")
+    assert not auto_equal(shown, changed)
 
 
 async def test_whitespace_is_normalised_when_not_literals() -> None:
