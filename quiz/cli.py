@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "log",
     "doctor",
     "locate",
+    "anki",
 )
 
 

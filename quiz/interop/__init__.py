@@ -1,0 +1,1 @@
+"""Anki interop: `.apkg` export of proven cards (genanki) and import of Anki decks (`anki`)."""
