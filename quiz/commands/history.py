@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         }, indent=2))  # fmt: skip
         return 0
     if not events:
+        with Store.open() as store:
+            store.check_damage()  # "no reviews yet" must not hide reviews on a damaged page
         if not _deck_has_card(args, deck_id, card_id):
             raise QuizError(f"{args.key}: no deck has this card, and it has no reviews")
         print(f"{args.key}: no reviews yet")

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from quiz.srs.store import Store
 
     with Store.open() as store:
+        store.check_damage()  # a damaged page can hide reviews without any error
         stats = compute_stats(store, decks=loaded_decks(args))
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))

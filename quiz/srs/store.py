@@ -5,12 +5,18 @@ from worker threads). Every write is one `BEGIN IMMEDIATE` transaction, so two p
 database serialize instead of losing updates, and a process killed mid-answer leaves either the
 whole answer or none of it. `synchronous=NORMAL` in WAL mode keeps every committed answer
 through a crash of the program; only a power cut can lose the last few, never corrupt the file.
+
+Every SQLite failure leaves this module as a `quiz.errors.StoreError` subclass (see
+`store_error`): damaged pages, a lock held past the busy timeout, a full disk. A folder or file
+that cannot be written opens read-only (`Store.read_only`, with `read_only_reason`): reading
+works, and every write raises `StoreReadOnly` before it touches anything.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,8 +25,16 @@ from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
-from quiz.errors import QuizError
+from quiz.errors import (
+    DatabaseDamaged,
+    QuizError,
+    StoreBusy,
+    StoreError,
+    StoreReadOnly,
+    StoreWriteFailed,
+)
 from quiz.srs import schema
 from quiz.srs.events import CARD_COLUMNS, LOG_COLUMNS, CardState, Kind, LogEvent, Phase
 from quiz.srs.preset import Presets
@@ -43,11 +57,68 @@ _CARD_SELECT = "SELECT " + ", ".join(CARD_COLUMNS) + " FROM cards"
 
 
 def _corrupt(path: Path, detail: str) -> QuizError:
-    return QuizError(
+    return StoreError(
         f"{path} is not a readable quiz database ({detail}); it was left untouched. "
         "Move it aside to start afresh, or restore a backup.",
-        title="Database",
     )
+
+
+def damaged(path: Path, detail: str = "") -> DatabaseDamaged:
+    why = f" ({detail})" if detail else ""
+    return DatabaseDamaged(
+        f"the database at {path} is damaged{why}. Run `quiz doctor --repair` to save what can "
+        "be read into a new database (the damaged file is kept beside it)."
+    )
+
+
+def read_only_message(folder: Path, why: str) -> str:
+    return (
+        f"the folder {folder} is read-only ({why}): your reviews can be shown but not saved. "
+        "Make it writable, or point QUIZ_HOME at a writable folder."
+    )
+
+
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """The StoreError subclass that says what an SQLite failure means and what to do."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name.startswith(_DAMAGED) or "malformed" in text or "not a database" in text:
+        return damaged(path, text)
+    if name.startswith(_BUSY) or "locked" in text:
+        return StoreBusy(
+            f"the database at {path} is locked by another program (another quiz?) and stayed "
+            "locked; nothing was saved. Close the other program, or wait, and try again."
+        )
+    if name.startswith("SQLITE_FULL") or "full" in text:
+        return StoreWriteFailed(
+            f"the disk holding {path} is full; nothing was saved. Free some space and try again."
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return StoreReadOnly(read_only_message(path.parent, text))
+    if name.startswith("SQLITE_IOERR") or "I/O error" in text:
+        return StoreWriteFailed(
+            f"the database at {path} could not be written ({text}); nothing was saved. "
+            "Check the disk, and try again."
+        )
+    return StoreError(f"the database at {path} failed: {text}")
+
+
+def _writable_reason(path: Path) -> str | None:
+    """Why the database cannot be written here, or None when it can (as far as we can tell)."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {folder}: {exc.strerror or exc}"
+    if not os.access(folder, os.W_OK):
+        return "no permission to write in it"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"no permission to write {path.name}"
+    return None
 
 
 def event_from_row(row: Sequence[Any]) -> LogEvent:
@@ -91,34 +162,66 @@ def card_to_row(card: CardState) -> tuple[Any, ...]:
 class Store:
     """An open quiz database. Use `Store.open()`; close it (or use `with`)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, *, read_only_reason: str | None = None
+    ) -> None:
         self.conn = conn
         self.path = path
+        self.read_only_reason = read_only_reason
+        """Why this store cannot save (a sentence for people), or None when it can."""
         self._lock = threading.RLock()
         self._checkpointer = _Checkpointer(path)
-        self._checkpointer.start()
+        if read_only_reason is None:
+            self._checkpointer.start()
+
+    @property
+    def read_only(self) -> bool:
+        """True when nothing can be saved: every write raises StoreReadOnly."""
+        return self.read_only_reason is not None
 
     @classmethod
-    def open(cls, path: Path | None = None) -> Store:
-        """Open (creating, or migrating after a backup) the database; default `locations()`."""
+    def open(cls, path: Path | None = None, *, busy_timeout_ms: int = _BUSY_TIMEOUT_MS) -> Store:
+        """Open (creating, or migrating after a backup) the database; default `locations()`.
+
+        A database that cannot be written (read-only folder or file) opens read-only instead of
+        failing; see `read_only`.
+        """
         if path is None:
             from quiz.paths import locations
 
             path = locations().database
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise StoreError(
+                f"the database path {path} is a folder, not a file. Move the folder away, or "
+                "point QUIZ_HOME at another place."
+            )
+        reason = _writable_reason(path)
         if path.exists() and path.stat().st_size > 0:
-            with path.open("rb") as fh:
-                if fh.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
-                    raise _corrupt(path, "not an SQLite file")
+            try:
+                with path.open("rb") as fh:
+                    header = fh.read(len(_SQLITE_HEADER))
+            except OSError as exc:
+                raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            if header != _SQLITE_HEADER:
+                raise _corrupt(path, "not an SQLite file")
+        if reason is None:
+            try:
+                return cls._open_writable(path, busy_timeout_ms)
+            except StoreReadOnly as exc:
+                reason = exc.message
+        return cls._open_read_only(path, read_only_message(path.parent, reason))
+
+    @classmethod
+    def _open_writable(cls, path: Path, busy_timeout_ms: int) -> Store:
         try:
             conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
+                path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
             )
         except sqlite3.Error as exc:
-            raise QuizError(f"cannot open {path}: {exc}", title="Database") from exc
+            raise StoreError(f"cannot open {path}: {exc}") from exc
         try:
-            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             # Checkpoints (copying the WAL back into the file, with an fsync) run on the
@@ -128,12 +231,56 @@ class Store:
         except QuizError:
             conn.close()
             raise
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise QuizError(f"{path} is busy (locked by another program)") from exc
-            raise _corrupt(path, str(exc)) from exc
+            if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_NOTADB"):
+                raise _corrupt(path, str(exc)) from exc
+            raise store_error(exc, path) from exc
         return cls(conn, path)
+
+    @classmethod
+    def _open_read_only(cls, path: Path, reason: str) -> Store:
+        """Reads only: the file as it is (no migration written), or an empty store in memory."""
+        conn: sqlite3.Connection | None = None
+        if path.exists() and path.stat().st_size > 0:
+            # `mode=ro` reads the WAL when its files exist; without them a read-only folder
+            # cannot create the shared-memory file, and `immutable` reads the main file alone.
+            for flags in ("mode=ro", "mode=ro&immutable=1"):
+                uri = f"file:{quote(str(path.resolve()))}?{flags}"
+                try:
+                    candidate = sqlite3.connect(
+                        uri, uri=True, isolation_level=None, check_same_thread=False
+                    )
+                    version = int(candidate.execute("PRAGMA user_version").fetchone()[0])
+                except sqlite3.Error as exc:
+                    last: sqlite3.Error = exc
+                    continue
+                conn = candidate
+                break
+            else:
+                raise store_error(last, path) from last
+            if version > schema.SCHEMA_VERSION:
+                conn.close()
+                _migrate_check_newer(path, version)
+            if version < schema.SCHEMA_VERSION:
+                # An older schema cannot be upgraded in place: upgrade a copy in memory.
+                memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                try:
+                    conn.backup(memory)
+                except sqlite3.Error as exc:
+                    raise store_error(exc, path) from exc
+                finally:
+                    conn.close()
+                conn = memory
+        if conn is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) < schema.SCHEMA_VERSION:
+                _migrate(conn, path, backup=False)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise store_error(exc, path) from exc
+        return cls(conn, path, read_only_reason=reason)
 
     def close(self) -> None:
         self._checkpointer.stop()
@@ -152,27 +299,79 @@ class Store:
         self.close()
 
     @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Turn any SQLite failure inside into the StoreError that says what it means."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+    @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once so reads inside it see the latest state."""
-        with self._lock:
+        """One write transaction, taken at once so reads inside it see the latest state.
+
+        All or nothing: any failure rolls the whole transaction back before it is raised.
+        """
+        if self.read_only_reason is not None:
+            raise StoreReadOnly(self.read_only_reason)
+        with self._lock, self.guard():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
             self._checkpointer.note_commit()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several queries."""
-        with self._lock:
+        with self._lock, self.guard():
             self.conn.execute("BEGIN")
             try:
                 yield self.conn
             finally:
-                self.conn.execute("COMMIT")
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("COMMIT")
+
+    def check_damage(self) -> None:
+        """Raise DatabaseDamaged when SQLite's quick check finds a damaged page.
+
+        It reads every page (about a second per few hundred MB), so commands that report on the
+        whole history call it first: a damaged page can otherwise hide rows without any error.
+        """
+        try:
+            with self._lock:
+                rows = self.conn.execute("PRAGMA quick_check(1)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise store_error(exc, self.path) from exc
+        if [str(r[0]) for r in rows] != ["ok"]:
+            raise damaged(self.path, str(rows[0][0]).splitlines()[-1] if rows else "")
+
+    def integrity_problems(self, limit: int = 100) -> tuple[list[str], bool]:
+        """SQLite's integrity check: ([], False) when the file is sound, else up to `limit`
+        problems and whether there may be more than were listed."""
+        error = ""
+        # On some damage the check itself fails once it has found enough: ask for fewer.
+        for most in sorted({int(limit), 20, 5, 1}, reverse=True):
+            if most > limit:
+                continue
+            try:
+                with self._lock:
+                    rows = self.conn.execute(f"PRAGMA integrity_check({most})").fetchall()
+            except sqlite3.DatabaseError as exc:
+                error = str(exc)
+                continue
+            found = [line for r in rows for line in str(r[0]).splitlines() if line.strip()]
+            if found == ["ok"]:
+                return [], False
+            found = [line for line in found if not line.startswith("***")]
+            return found, len(found) >= most
+        return [error], True
 
     # -- the log -------------------------------------------------------------------------------
 
@@ -197,14 +396,14 @@ class Store:
         return [event_from_row(r) for r in rows]
 
     def events(self, key: str) -> list[LogEvent]:
-        with self._lock:
+        with self._lock, self.guard():
             return self.events_for(self.conn, key)
 
     def iter_events(self, batch: int = 10_000) -> Iterator[LogEvent]:
         """Every log row in arrival order, read in batches (for export and rebuild)."""
         last = 0
         while True:
-            with self._lock:
+            with self._lock, self.guard():
                 rows = self.conn.execute(
                     _LOG_SELECT + " WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
                 ).fetchall()
@@ -215,7 +414,7 @@ class Store:
             last = rows[-1][0]
 
     def last_log_id(self) -> int:
-        with self._lock:
+        with self._lock, self.guard():
             row = self.conn.execute("SELECT max(id) FROM log").fetchone()
         return int(row[0] or 0)
 
@@ -227,7 +426,7 @@ class Store:
         return card_from_row(row) if row else CardState(key=key, deck_id=deck_id)
 
     def card(self, key: str, deck_id: str) -> CardState:
-        with self._lock:
+        with self._lock, self.guard():
             return self.card_in(self.conn, key, deck_id)
 
     @staticmethod
@@ -235,14 +434,14 @@ class Store:
         conn.execute(_CARD_UPSERT, card_to_row(card))
 
     def cards_where(self, where: str, params: Sequence[Any] = ()) -> list[CardState]:
-        with self._lock:
+        with self._lock, self.guard():
             rows = self.conn.execute(f"{_CARD_SELECT} WHERE {where}", params).fetchall()
         return [card_from_row(r) for r in rows]
 
     # -- settings ------------------------------------------------------------------------------
 
     def setting(self, key: str) -> Any:
-        with self._lock:
+        with self._lock, self.guard():
             row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
@@ -257,7 +456,7 @@ class Store:
                 )
 
     def presets(self) -> Presets:
-        with self._lock:
+        with self._lock, self.guard():
             rows = self.conn.execute(
                 "SELECT key, value FROM settings WHERE key LIKE ? ESCAPE '\\'",
                 (PRESET_PREFIX.replace("_", "\\_") + "%",),
@@ -321,21 +520,24 @@ class _Checkpointer(threading.Thread):
             conn.execute(f"PRAGMA wal_checkpoint({mode})")
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _migrate_check_newer(path: Path, version: int) -> None:
+    raise StoreError(
+        f"{path} was written by a newer quiz (database schema v{version}; this program "
+        f"knows up to v{schema.SCHEMA_VERSION}). Upgrade quiz to open it.",
+    )
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, *, backup: bool = True) -> None:
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > schema.SCHEMA_VERSION:
-        raise QuizError(
-            f"{path} was written by a newer quiz (database schema v{version}; this program "
-            f"knows up to v{schema.SCHEMA_VERSION}). Upgrade quiz to open it.",
-            title="Database",
-        )
+        _migrate_check_newer(path, version)
     if version == schema.SCHEMA_VERSION:
         return
-    if version > 0:
+    if version > 0 and backup:
         # Keep the learner's history safe from a bad migration: a copy of the old version.
-        backup = path.with_name(f"{path.name}.v{version}.bak")
-        if not backup.exists():
-            target = sqlite3.connect(backup)
+        copy = path.with_name(f"{path.name}.v{version}.bak")
+        if not copy.exists():
+            target = sqlite3.connect(copy)
             try:
                 conn.backup(target)
             finally:
@@ -349,11 +551,13 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                 schema.MIGRATIONS[step](conn)
                 conn.execute(f"PRAGMA user_version={step + 1}")
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise QuizError(
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if isinstance(store_error(exc, path), DatabaseDamaged | StoreBusy | StoreWriteFailed):
+                raise store_error(exc, path) from exc
+            raise StoreError(
                 f"{path}: upgrading the database from schema v{step} to v{step + 1} failed "
                 f"({exc}); it was left at v{step}, unchanged",
-                title="Database",
             ) from exc
         except BaseException:
             conn.execute("ROLLBACK")
