@@ -22,6 +22,8 @@ setup: |                    # runs before every card's code, in the same fresh n
 
 cards:
   # flip: self-graded, as in Anki. Any text field may be a map of languages ({en: ..., ko: ...}).
+  # `proof` (any card type): assertions `quiz check` runs after the setup and the card's code,
+  # proving the answer; `quiz check --strict` wants one on every flip card.
   - id: what-is-a-parameter # a slug, unique in this deck and stable forever
     type: flip
     prompt:
@@ -29,6 +31,11 @@ cards:
       ko: 텐서를 nn.Parameter로 만드는 것은 무엇인가요?
     answer: Wrapping it in `nn.Parameter`; assigning that to a module attribute registers it.
     explain: Registered parameters are what `.parameters()` yields and optimizers update.
+    proof: |
+      m = nn.Module()
+      m.w = nn.Parameter(torch.ones(2))
+      m.t = torch.ones(2)
+      assert [name for name, _ in m.named_parameters()] == ["w"]
     refs: [https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html]
 
   # predict: the learner types what the code prints (or the exception class it raises).
