@@ -29,7 +29,7 @@ _CLOZE_TYPE = 1  # notetype["type"] for cloze note types
 _REVIEW_BUTTONS = range(1, 5)  # revlog button_chosen: 1 Again ... 4 Easy; 0 is a reschedule
 _STYLE = re.compile(r"<style\b.*?</style>", re.DOTALL | re.IGNORECASE)
 _ANSWER_RULE = re.compile(r"<hr[^>]*\bid=[\"']?answer[\"']?[^>]*>", re.IGNORECASE)
-_TYPE_BOX = re.compile(r"\[\[type:[^\]]*\]\]")
+_TYPE_BOX = re.compile(r"\[\[type:([^\]]*)\]\]")
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _open_into(path: Path, folder: Path) -> Collection:
 
         RustBackend().import_collection_package(
             col_path=str(col_path),
-            backup_path="",
+            backup_path=str(path),  # the package to restore from
             media_folder=str(folder / "collection.media"),
             media_db=str(folder / "collection.media.db2"),
         )
@@ -127,13 +127,23 @@ def _reviews(col: Collection, card: AnkiCardObject) -> tuple[list[AnkiReview], i
     return kept, skipped
 
 
+def _typed_field(card: AnkiCardObject, marker: re.Match[str]) -> str:
+    """What Anki's reviewer compares a typed answer with: the named field (`type:nc:Back`)."""
+    name = marker.group(1).split(":")[-1]
+    note = card.note()
+    return note[name] if name in note else ""  # noqa: SIM401 - anki.notes.Note has no get()
+
+
 def _sides(card: AnkiCardObject, cloze: bool) -> tuple[str, str, list[str]]:
     question = _STYLE.sub("", card.question())
     answer = _STYLE.sub("", card.answer())
     notes: list[str] = []
     if _TYPE_BOX.search(question) or _TYPE_BOX.search(answer):
+        # The reviewer fills these boxes in; without it the question drops the box and the
+        # answer shows the field the typed text would have been compared with.
         notes.append("a typed answer became a self-graded flip card")
-        question, answer = _TYPE_BOX.sub("", question), _TYPE_BOX.sub("", answer)
+        question = _TYPE_BOX.sub("", question)
+        answer = _TYPE_BOX.sub(lambda m: _typed_field(card, m), answer)
     parts = _ANSWER_RULE.split(answer, maxsplit=1)
     if len(parts) == 2:
         answer = parts[1]
