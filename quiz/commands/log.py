@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
+
+from quiz.textsafe import clean
+from quiz.words import plural
+
+_SHOWN_CONFLICTS = 10
 
 
 def register(subparsers: Any) -> None:
@@ -36,12 +42,24 @@ def run(args: argparse.Namespace) -> int:
             raise QuizError(f"{path} exists; pass --force to overwrite it")
         with Store.open() as store:
             count = export_csv(store, path)
-        print(f"wrote {count} log rows to {path}")
+        print(f"wrote {plural(count, 'log row', 'log rows')} to {path}")
         return 0
     with Store.open() as store:
         result = import_csv(store, path)
     print(
-        f"imported {result.added} rows ({result.skipped} already in the log); "
-        f"{result.cards} cards updated"
+        f"imported {plural(result.added, 'row', 'rows')} ({result.skipped} already in the log); "
+        f"{plural(result.cards, 'card', 'cards')} updated"
     )
-    return 0
+    if not result.conflicts:
+        return 0
+    shown = _SHOWN_CONFLICTS
+    print(
+        f"{plural(len(result.conflicts), 'row was', 'rows were')} not imported: each uses a "
+        "uuid that names another entry",
+        file=sys.stderr,
+    )
+    for line in result.conflicts[:shown]:
+        print(f"  {clean(line)}", file=sys.stderr)
+    if len(result.conflicts) > shown:
+        print(f"  and {len(result.conflicts) - shown} more", file=sys.stderr)
+    return 1

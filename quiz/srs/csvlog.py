@@ -7,7 +7,14 @@ Rows made by other tools may leave `uuid` empty (one is derived from the row's c
 re-importing them is still idempotent) and may leave the columns a review fixes when it is
 answered (`due`, `state_before`, `interval_before`, `leech`) empty: they are replayed. The
 `undone` column is written for other tools and ignored on import (undo rows say it).
-An import is one transaction: a bad row names its line, and nothing is imported.
+An import is one transaction: a bad row names its line, and nothing is imported. A row whose
+uuid is already used by a different entry (another card, time or kind), in the log or earlier in
+the file, is a conflict: it is not imported, and each one is reported with its line.
+
+Spreadsheets run a cell that starts with `= + - @` (or a tab or carriage return) as a formula,
+so export writes such cells with a leading `'`, as spreadsheets expect, and import removes it
+again: a round trip is lossless (a cell that itself starts with `'` and one of those characters,
+or with two `'`, gets one more on export, so every text comes back as it was).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +63,37 @@ REQUIRED = ("kind", "time", "deck_id", "card_id")
 _ID = re.compile(SLUG_PATTERN)  # the deck format's own id rule: ids must round-trip
 
 
+# Review times must leave room for the schedule (a due up to ~100 years later) inside what
+# Python's datetime can hold (year 9999); nothing reviewed before 1970 is a real review.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 @dataclass(frozen=True)
 class ImportResult:
     added: int
     skipped: int
+    """Rows already in the log (the same entry, by uuid)."""
     cards: int
     """Cards whose state was refolded because they got new rows."""
+    conflicts: tuple[str, ...] = ()
+    """`FILE:LINE: why` for each row not imported because its uuid names another entry."""
+
+
+def neutralise(cell: str) -> str:
+    """The cell as a spreadsheet shows it as text (never as a formula); `restore` undoes it."""
+    if cell.startswith(_FORMULA_START) or (
+        cell.startswith("'") and cell[1:2] != "" and cell[1:2] in (*_FORMULA_START, "'")
+    ):
+        return "'" + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    if cell.startswith("'") and cell[1:2] != "" and cell[1:2] in (*_FORMULA_START, "'"):
+        return cell[1:]
+    return cell
 
 
 def _iso(value: int | None) -> str:
@@ -84,7 +116,7 @@ def export_csv(store: Store, path: Path) -> int:
             for e in store.iter_events():
                 _, card_id = split_key(e.key)
                 writer.writerow(
-                    [
+                    neutralise(cell) for cell in [
                         e.uuid, e.kind.value, _iso(e.time), e.deck_id, card_id,
                         _text(e.rating), _text(e.proposed), _text(e.outcome),
                         _text(e.duration_ms), _text(e.answer_text), _text(e.instance),
@@ -129,10 +161,14 @@ def _time(row: dict[str, str], name: str, *, required: bool) -> int | None:
     if raw is None:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        return to_us(as_utc(moment))
-    except ValueError:
+        moment = as_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
         raise _RowError(f"{name} {raw!r} is not an ISO 8601 time with a UTC offset") from None
+    if not _EARLIEST <= moment < _LATEST:
+        raise _RowError(
+            f"{name} {raw!r} is out of range (from {_EARLIEST.year} to before {_LATEST.year})"
+        )
+    return to_us(moment)
 
 
 def _event(row: dict[str, str]) -> LogEvent:
@@ -198,42 +234,114 @@ def _event(row: dict[str, str]) -> LogEvent:
     return event
 
 
+class _Lines:
+    """The file's lines, counting where each CSV record starts (a quoted cell may span lines)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.count = 0
+        self.first = 1
+        self._starting = True
+
+    def start_record(self) -> None:
+        self._starting = True
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        if self._starting and line.strip():  # blank lines between records are skipped
+            self.first = self.count
+            self._starting = False
+        return line
+
+
 def _rows(path: Path) -> Iterator[tuple[int, LogEvent]]:
+    """(line where the record starts, event) for each row; a bad row is a QuizError."""
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise QuizError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+        lines = _Lines(iter(fh))
+        try:
+            reader = csv.DictReader(lines)
+            fieldnames = reader.fieldnames
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise QuizError(f"{path}:{lines.first}: {_csv_problem(exc)}") from None
+        missing = [c for c in REQUIRED if c not in (fieldnames or [])]
         if missing:
             raise QuizError(f"{path}: not a quiz log (no column {', '.join(missing)})")
-        try:
-            for row in reader:
-                try:
-                    yield reader.line_num, _event(row)
-                except _RowError as exc:
-                    raise QuizError(f"{path}:{reader.line_num}: {exc}") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise QuizError(f"{path}:{reader.line_num}: {exc}") from None
+        while True:
+            lines.start_record()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise QuizError(f"{path}:{lines.first}: {_csv_problem(exc)}") from None
+            cells = {k: restore(v) if isinstance(v, str) else v for k, v in row.items()}
+            try:
+                yield lines.first, _event(cells)
+            except _RowError as exc:
+                raise QuizError(f"{path}:{lines.first}: {exc}") from None
+
+
+def _csv_problem(exc: Exception) -> str:
+    if isinstance(exc, csv.Error) and "field larger than field limit" in str(exc):
+        return f"a cell is longer than {csv.field_size_limit()} characters"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text; save the file as UTF-8"
+    return str(exc)
+
+
+def _same_entry(a: LogEvent, b: LogEvent) -> bool:
+    return (a.kind, a.time, a.key) == (b.kind, b.time, b.key)
+
+
+def _describe(event: LogEvent) -> str:
+    return f"{event.kind.value} of {event.key} at {_iso(event.time)}"
 
 
 def import_csv(store: Store, path: Path) -> ImportResult:
     """Add the rows of `path` that the log lacks, then refold the cards they touch."""
-    events = [event for _, event in _rows(path)]
+    rows = list(_rows(path))
     presets = store.presets()
+    conflicts: list[str] = []
     with store.write() as conn:
-        known = {
-            row[0]
-            for chunk in _chunks([e.uuid for e in events], 500)
+        known: dict[str, LogEvent] = {}
+        for chunk in _chunks([e.uuid for _, e in rows], 500):
+            marks = ",".join("?" * len(chunk))
             for row in conn.execute(
-                f"SELECT uuid FROM log WHERE uuid IN ({','.join('?' * len(chunk))})", chunk
-            )
-        }
+                f"SELECT uuid, kind, time, key FROM log WHERE uuid IN ({marks})", chunk
+            ):
+                known[row[0]] = LogEvent(
+                    uuid=row[0], kind=Kind(row[1]), time=row[2], key=row[3], deck_id=""
+                )
         fresh: dict[str, LogEvent] = {}
-        for event in events:
-            if event.uuid not in known:
-                fresh.setdefault(event.uuid, event)
+        first_line: dict[str, int] = {}
+        skipped = 0
+        for line, event in rows:
+            stored = known.get(event.uuid)
+            earlier = fresh.get(event.uuid)
+            if stored is not None and not _same_entry(stored, event):
+                conflicts.append(
+                    f"{path}:{line}: uuid {event.uuid} is already in the log for another "
+                    f"entry ({_describe(stored)}); this row ({_describe(event)}) was not imported"
+                )
+            elif earlier is not None and not _same_entry(earlier, event):
+                conflicts.append(
+                    f"{path}:{line}: uuid {event.uuid} is also on line {first_line[event.uuid]} "
+                    f"for another entry ({_describe(earlier)}); this row ({_describe(event)}) "
+                    "was not imported"
+                )
+            elif stored is not None or earlier is not None:
+                skipped += 1
+            else:
+                fresh[event.uuid] = event
+                first_line[event.uuid] = line
         by_key: dict[str, list[LogEvent]] = {}
         for event in fresh.values():
             by_key.setdefault(event.key, []).append(event)
@@ -250,7 +358,9 @@ def import_csv(store: Store, path: Path) -> ImportResult:
             deck_id = new_events[0].deck_id
             plain = scheduler_for(presets.for_deck(deck_id), fuzz=False)
             store.put_card(conn, fold(key, deck_id, store.events_for(conn, key), plain))
-    return ImportResult(added=len(fresh), skipped=len(events) - len(fresh), cards=len(by_key))
+    return ImportResult(
+        added=len(fresh), skipped=skipped, cards=len(by_key), conflicts=tuple(conflicts)
+    )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
