@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "log",
     "doctor",
     "locate",
+    "host",
+    "join",
     "anki",
 )
 

@@ -68,13 +68,19 @@ class PeerClient:
         return data
 
     async def hello(
-        self, *, code: str | None = None, name: str | None = None, token: str | None = None
+        self,
+        *,
+        code: str | None = None,
+        name: str | None = None,
+        token: str | None = None,
+        lang: str | None = None,
     ) -> dict[str, Any]:
         """Join (code and name) or resume (token); the `welcome`, or PeerError."""
         if token is not None:
             await self.send("resume", token=token)
         else:
-            await self.send("join", code=code or "", name=name or "")
+            extra = {"lang": lang} if lang else {}
+            await self.send("join", code=code or "", name=name or "", **extra)
         reply = await self.recv()
         if reply["type"] == "error":
             raise PeerError(reply["code"], reply["message"])
@@ -116,7 +122,7 @@ class Participant:
         self.client: PeerClient | None = None
         self.finished = False
 
-    async def run(self, code: str, name: str) -> None:
+    async def run(self, code: str, name: str, lang: str | None = None) -> None:
         """Join, then serve messages until the session ends or the seat is lost. A refused join
         raises PeerError (the user picks another name or code); later drops reconnect."""
         delays = self.delays()
@@ -126,7 +132,7 @@ class Participant:
             try:
                 await client.connect()
                 if self.token is None:
-                    welcome = await client.hello(code=code, name=name)
+                    welcome = await client.hello(code=code, name=name, lang=lang)
                 else:
                     welcome = await client.hello(token=self.token)
             except PeerError as exc:

@@ -53,6 +53,7 @@ class Seat:
     token: str
     first_question: int  # the first question this seat is asked (late joiners wait)
     kicked: bool = False
+    lang: str | None = None  # the participant's language for deck text; None: the host's
     conn: ServerConnection | None = None
     score: int = 0
     correct: int = 0
@@ -201,7 +202,7 @@ class Hub:
         self.locked = bool(meta.get("locked", False))
         self.skipped = set(meta.get("skipped", []))
         for row in self.journal.seats():
-            seat = Seat(row.id, row.name, row.token, row.first_question, row.kicked)
+            seat = Seat(row.id, row.name, row.token, row.first_question, row.kicked, row.lang)
             self.seats[seat.id] = seat
             if not seat.kicked:
                 self.by_token[seat.token] = seat
@@ -358,10 +359,14 @@ class Hub:
         self.journal.set_meta(phase=str(self.phase), index=index)
         self._priming = asyncio.create_task(prime(question.deck, question.card, self._runs))
         self._arm_timer(self.seconds)
-        self._fanout(self._question_frame(), self.eligible(index))
+        by_lang: dict[str | None, list[Seat]] = {}
+        for seat in self.eligible(index):
+            by_lang.setdefault(seat.lang, []).append(seat)
+        for lang, seats in by_lang.items():
+            self._fanout(self._question_frame(lang), seats)
         self._changed("question")
 
-    def _question_frame(self) -> str:
+    def _question_frame(self, lang: str | None = None) -> str:
         current = self.open
         assert current is not None
         question = self.questions[current.index]
@@ -372,7 +377,7 @@ class Hub:
             "question",
             question=current.index,
             count=len(self.questions),
-            card=p.card_view(question.card, self.lang, multiline="\n" in expected),
+            card=p.card_view(question.card, lang or self.lang, multiline="\n" in expected),
             time=self.seconds,
             remaining=round(remaining, 3),
             deadline=round(time.time() + remaining, 3),
@@ -435,13 +440,14 @@ class Hub:
         self.open = None
         self.journal.add_results(rows, phase=str(self.phase), index=current.index)
         self.reveal_truth, self.counts = truth, counts
-        explain = question.card.explain.get(self.lang) if question.card.explain else None
+        explain = question.card.explain
         for seat_id, mine in personal.items():
+            lang = self.seats[seat_id].lang or self.lang
             self.last_reveal[seat_id] = {
                 "question": current.index,
                 "truth": truth,
                 "counts": counts,
-                "explain": explain,
+                "explain": explain.get(lang) if explain is not None else None,
                 **mine,
             }
         for seat in self.live_seats():
@@ -589,7 +595,8 @@ class Hub:
         if self.phase is Phase.REVEAL:
             first = self.index + 1
         seat = Seat(max(self.seats, default=0) + 1, message.name, secrets.token_urlsafe(24), first)
-        self.journal.add_seat(SeatRow(seat.id, seat.name, seat.token, first, False))
+        seat.lang = message.lang
+        self.journal.add_seat(SeatRow(seat.id, seat.name, seat.token, first, False, seat.lang))
         self.seats[seat.id] = seat
         self.by_token[seat.token] = seat
         await self._seat(conn, peer, seat)
@@ -632,7 +639,7 @@ class Hub:
         current = self.open
         if self.phase is Phase.QUESTION and current is not None:
             if seat.first_question <= current.index and not current.closed:
-                await self._send(conn, self._question_frame())
+                await self._send(conn, self._question_frame(seat.lang))
                 if seat.id in current.answers:
                     await self._send(conn, p.encode("ack", question=current.index, again=True))
         elif self.phase is Phase.REVEAL and seat.id in self.last_reveal:

@@ -21,7 +21,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seats (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, token TEXT NOT NULL UNIQUE,
-    first_question INTEGER NOT NULL, kicked INTEGER NOT NULL DEFAULT 0);
+    first_question INTEGER NOT NULL, kicked INTEGER NOT NULL DEFAULT 0, lang TEXT);
 CREATE TABLE IF NOT EXISTS answers (
     question INTEGER NOT NULL, seat INTEGER NOT NULL, answer TEXT NOT NULL,
     elapsed REAL NOT NULL, PRIMARY KEY (question, seat));
@@ -43,6 +43,7 @@ class SeatRow:
     token: str
     first_question: int
     kicked: bool
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ class Journal:
 
     def add_seat(self, seat: SeatRow) -> None:
         self._write(
-            "INSERT INTO seats VALUES (?, ?, ?, ?, ?)",
-            (seat.id, seat.name, seat.token, seat.first_question, int(seat.kicked)),
+            "INSERT INTO seats VALUES (?, ?, ?, ?, ?, ?)",
+            (seat.id, seat.name, seat.token, seat.first_question, int(seat.kicked), seat.lang),
         )
 
     def kick(self, seat_id: int) -> None:
@@ -110,7 +111,7 @@ class Journal:
     def seats(self) -> list[SeatRow]:
         with self._lock:
             rows = self._db.execute("SELECT * FROM seats ORDER BY id").fetchall()
-        return [SeatRow(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+        return [SeatRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
 
     # -- answers: committed in groups before the ack ----------------------------------------
 

@@ -61,6 +61,7 @@ class ProtocolError(Exception):
 class Join:
     code: str
     name: str
+    lang: str | None = None  # deck text in this language, where the deck has it
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def parse_client(frame: str | bytes) -> ClientMessage:
     kind = data["type"]
     if kind == "join":
         code = normalise_code(_string(data, "code", 32))
-        return Join(code, clean_name(_string(data, "name", 200)))
+        lang = _string(data, "lang", 16) if data.get("lang") is not None else None
+        return Join(code, clean_name(_string(data, "name", 200)), lang)
     if kind == "resume":
         return Resume(_string(data, "token", 100))
     if kind == "answer":

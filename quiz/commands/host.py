@@ -1,0 +1,217 @@
+"""`quiz host [DECK...]`: host a peer session; participants answer from their own terminals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import socket
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quiz.errors import QuizError
+
+if TYPE_CHECKING:
+    from quiz.deck.model import Deck
+    from quiz.peer.hub import Hub
+
+DEFAULT_PORT = 8765
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "host",
+        help="host a peer session: a study group answers, the host grades by running",
+        description=(
+            "Host a peer session. Participants run `quiz join ADDRESS` and enter the join code; "
+            "every answer is graded here, in the sandbox. Binds 127.0.0.1 unless --bind says "
+            "otherwise (--bind 0.0.0.0 for a LAN)."
+        ),
+    )
+    parser.add_argument(
+        "deck", nargs="*", metavar="DECK", help="deck ids or deck files (default: every deck)"
+    )
+    parser.add_argument("--cards", type=int, default=10, metavar="N", help="questions (10)")
+    parser.add_argument(
+        "--time", type=float, default=30.0, metavar="SECONDS", help="seconds per question (30)"
+    )
+    parser.add_argument("--scoring", choices=("speed", "accuracy"), default="speed")
+    parser.add_argument("--bind", default="127.0.0.1", metavar="ADDR", help="address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
+    parser.add_argument("--max", type=int, default=64, metavar="N", help="participant cap (64)")
+    parser.add_argument(
+        "--resume", action="store_true", help="reopen the last session with its scores"
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no screen: print events as JSON lines and read commands (next, reveal, ...) "
+        "from stdin, for scripts",
+    )
+    parser.add_argument(
+        "--lang", default=argparse.SUPPRESS, metavar="CODE", help="show deck text in this language"
+    )
+    parser.set_defaults(func=run)
+
+
+def lan_addresses(bind: str) -> list[str]:
+    """The addresses to share: the bound one, or this machine's LAN address for 0.0.0.0."""
+    if bind not in ("0.0.0.0", "", "::"):
+        return [bind]
+    found: list[str] = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            # No packet is sent: connecting a UDP socket only picks the outgoing interface.
+            probe.connect(("192.0.2.1", 9))
+            found.append(probe.getsockname()[0])
+        except OSError:
+            pass
+    return found or ["127.0.0.1"]
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if args.cards < 1:
+        raise QuizError("--cards must be at least 1", title="Host")
+    if not 3 <= args.time <= 3600:
+        raise QuizError("--time must be between 3 and 3600 seconds", title="Host")
+    if not 1 <= args.max <= 1000:
+        raise QuizError("--max must be between 1 and 1000", title="Host")
+    if not 0 <= args.port <= 65535:
+        raise QuizError("--port must be between 0 and 65535", title="Host")
+
+
+def _deck_files(args: argparse.Namespace) -> list[Path]:
+    from quiz.deck.library import discover, expand
+
+    named = [Path(d).expanduser() for d in args.deck if Path(d).expanduser().exists()]
+    extra = [Path(p).expanduser() for p in args.decks]
+    if named and len(named) == len(args.deck):
+        return expand([*named, *extra])
+    return discover([*named, *extra])
+
+
+def _decks(files: list[Path], wanted: list[str]) -> list[Deck]:
+    from quiz.deck.library import load_library
+
+    library = load_library(files)
+    ids = [w for w in wanted if not Path(w).expanduser().exists()]
+    if not ids:
+        files_named = {Path(w).expanduser().resolve() for w in wanted}
+        if files_named:
+            chosen = [d for d in library.decks if Path(d.path).resolve() in files_named]
+            return chosen or library.decks
+        return library.decks
+    missing = [i for i in ids if library.deck(i) is None]
+    if missing:
+        known = ", ".join(d.id for d in library.decks)
+        raise QuizError(f"no deck with id {', '.join(missing)} (decks: {known})", title="Host")
+    return [d for d in library.decks if d.id in ids]
+
+
+def build_hub(args: argparse.Namespace, lang: str) -> Hub:
+    from quiz.peer.hub import Hub
+    from quiz.peer.journal import Journal, session_path
+    from quiz.peer.plan import choose, restore
+    from quiz.peer.scoring import Scoring
+    from quiz.sandbox.pool import shared_pool
+
+    path = session_path()
+    if args.resume:
+        if not path.exists():
+            raise QuizError("there is no session to resume", title="Host")
+        journal = Journal(path, fresh=False)
+        meta = journal.meta()
+        if "questions" not in meta:
+            raise QuizError("the saved session is incomplete; start a new one", title="Host")
+        files = [Path(f) for f in meta.get("files", [])]
+        questions = restore(_decks(files, []), meta["questions"])
+        hub = Hub(
+            questions,
+            shared_pool(),
+            journal,
+            code=meta["code"],
+            scoring=Scoring(meta["scoring"]),
+            seconds=float(meta["seconds"]),
+            max_participants=int(meta["max"]),
+            lang=meta.get("lang", lang),
+        )
+        hub.restore()
+        return hub
+    files = _deck_files(args)
+    questions = choose(_decks(files, args.deck), args.cards, random.Random())
+    hub = Hub(
+        questions,
+        shared_pool(),
+        Journal(path, fresh=True),
+        scoring=Scoring(args.scoring),
+        seconds=args.time,
+        max_participants=args.max,
+        lang=lang,
+    )
+    hub.save_plan()
+    hub.journal.set_meta(files=sorted({q.deck.path for q in questions}))
+    return hub
+
+
+def run(args: argparse.Namespace) -> int:
+    from quiz.config import load_config
+
+    _validate(args)
+    lang = getattr(args, "lang", None) or load_config().lang
+    hub = build_hub(args, lang)
+    addresses = lan_addresses(args.bind)
+    if args.headless:
+        return asyncio.run(_headless(hub, args.bind, args.port, addresses))
+    from quiz.tui.peer.host_app import HostApp
+
+    app = HostApp(hub, bind=args.bind, port=args.port, addresses=addresses, resume=args.resume)
+    app.run()
+    hub.journal.close()
+    print(f"quiz: session kept; `quiz host --resume` reopens it (code {hub.code})")
+    return 0
+
+
+def _emit(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+async def _headless(hub: Hub, bind: str, port: int, addresses: list[str]) -> int:
+    """The hub without a screen: one JSON line per change, commands from stdin."""
+    hub.listeners.append(
+        lambda what: _emit(
+            event=what, phase=str(hub.phase), index=hub.index, answered=hub.answered()
+        )
+    )
+    bound = await hub.start(bind, port)
+    await hub.reopen()
+    _emit(event="ready", code=hub.code, port=bound, addresses=addresses)
+    try:
+        while True:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            command, _, argument = line.strip().partition(" ")
+            if not line or command == "quit":
+                break
+            if command == "next":
+                await hub.next()
+            elif command == "reveal":
+                await hub.reveal()
+            elif command == "skip":
+                await hub.skip()
+            elif command == "pause":
+                hub.pause()
+            elif command == "lock":
+                hub.lock()
+            elif command == "kick" and argument.isdigit():
+                await hub.kick(int(argument))
+            elif command == "end":
+                await hub.end()
+            elif command == "scores":
+                _emit(event="scores", board=hub.scoreboard())
+            elif command:
+                _emit(event="error", message=f"unknown command {command!r}")
+    finally:
+        await hub.stop()
+        hub.journal.close()
+    return 0

@@ -1,0 +1,34 @@
+"""`quiz join ADDRESS`: take part in a peer session from this terminal. Nothing runs here."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "join",
+        help="join a peer session that someone hosts with `quiz host`",
+        description=(
+            "Join a peer session: enter the join code the host shows, pick a name, answer each "
+            "question. Answers are graded on the host; nothing runs on this machine."
+        ),
+    )
+    parser.add_argument("address", metavar="ADDRESS", help="the host's address, e.g. 10.0.0.5:8765")
+    parser.add_argument("--name", default="", help="your name in the session")
+    parser.add_argument("--code", default="", help="the join code (otherwise asked)")
+    parser.add_argument(
+        "--lang", default=argparse.SUPPRESS, metavar="CODE", help="deck text in this language"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from quiz.peer.client import hub_url
+    from quiz.tui.peer.join_app import JoinApp
+
+    url = hub_url(args.address)
+    app = JoinApp(url, name=args.name, code=args.code, lang=getattr(args, "lang", None))
+    app.run()
+    return 0

@@ -1,0 +1,293 @@
+"""The host's TUI: the join code and address, the lobby, each question with its countdown, the
+reveal (the host's own run, the counts, each participant's code on request) and the scoreboard.
+
+It drives the hub in-process, on the app's own event loop; the hub tells it what changed.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.highlight import highlight
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from quiz.deck.cloze import masked
+from quiz.deck.model import CardType
+from quiz.peer.hub import Hub, Phase
+
+HOST_KEYS = (
+    ("s / n", "start the first question, then the next one"),
+    ("r", "reveal now (close the question before its time is up)"),
+    ("x", "skip this question (not scored)"),
+    ("p", "pause or restart the countdown"),
+    ("k", "kick a participant"),
+    ("l", "lock or unlock the lobby"),
+    ("c", "at a code card's reveal: show the next participant's code"),
+    ("e", "end the session (final scores)"),
+    ("q", "close this screen (the session is kept: quiz host --resume)"),
+)
+
+
+class HostHelp(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        rows = "\n".join(f"{keys:>6}  {what}" for keys, what in HOST_KEYS)
+        with Vertical(id="host-help"):
+            yield Static("Host keys", classes="title")
+            yield Static(rows, markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class KickScreen(ModalScreen[int | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, seats: list[tuple[int, str]]) -> None:
+        super().__init__()
+        self.seats = seats
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="kick"):
+            yield Static("Kick whom? (Enter kicks, Esc cancels)", classes="title")
+            yield OptionList(*(Option(name, id=str(seat)) for seat, name in self.seats))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HostApp(App[int]):
+    CSS_PATH = "host.tcss"
+    TITLE = "quiz host"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s,n", "next", "Start/next"),
+        Binding("r", "reveal", "Reveal"),
+        Binding("x", "skip", "Skip"),
+        Binding("p", "pause", "Pause"),
+        Binding("k", "kick", "Kick"),
+        Binding("l", "lock", "Lock"),
+        Binding("c", "code", "Code", show=False),
+        Binding("e", "end", "End"),
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("q", "quit", "Close"),
+    ]
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        bind: str = "127.0.0.1",
+        port: int = 0,
+        addresses: list[str] | None = None,
+        resume: bool = False,
+    ) -> None:
+        super().__init__()
+        self.hub = hub
+        self.bind_address = bind
+        self.port = port
+        self.addresses = addresses
+        self.resume = resume
+        self.code_index = -1
+        self._dirty = True
+        self._prompt: str | None = None
+        self.address = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="host-bar")
+        with VerticalScroll(id="host-body"):
+            yield Static(id="host-status")
+            yield Markdown(id="host-prompt")
+            yield Static(id="host-code")
+            yield Static(id="host-detail")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.hub.listeners.append(self._hub_changed)
+        port = await self.hub.start(self.bind_address, self.port)
+        hosts = self.addresses or [self.bind_address]
+        self.address = ", ".join(f"{h}:{port}" for h in hosts)
+        await self.hub.reopen()
+        self.set_interval(0.25, self._tick)
+        await self._render()
+
+    async def on_unmount(self) -> None:
+        await self.hub.stop()
+
+    def _hub_changed(self, what: str) -> None:
+        self._dirty = True
+
+    async def _tick(self) -> None:
+        if self._dirty or self.hub.phase is Phase.QUESTION:
+            await self._render()
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    async def _render(self) -> None:
+        self._dirty = False
+        hub = self.hub
+        online = len(hub.live_seats())
+        seated = len(hub.active_seats())
+        lock = " · locked" if hub.locked else ""
+        self.query_one("#host-bar", Static).update(
+            Content.assemble(
+                ("code ", "$text-muted"),
+                (hub.code, "bold $accent"),
+                ("  join: ", "$text-muted"),
+                (f"quiz join {self.address}", "bold"),
+                (f"  · {hub.phase} · {online}/{seated} online{lock}", "$text-muted"),
+            )
+        )
+        if hub.phase is Phase.LOBBY:
+            await self._show_lobby()
+        elif hub.phase is Phase.QUESTION:
+            await self._show_question()
+        elif hub.phase is Phase.REVEAL:
+            await self._show_reveal()
+        else:
+            await self._show_board("Final scores", final=True)
+
+    async def _set(self, status: str, prompt: str = "", code: str = "", detail: str = "") -> None:
+        self.query_one("#host-status", Static).update(status)
+        markdown = self.query_one("#host-prompt", Markdown)
+        if self._prompt != prompt:  # re-rendering Markdown every tick would flicker
+            self._prompt = prompt
+            await markdown.update(prompt)
+        markdown.set_class(not prompt, "-empty")
+        shown = self.query_one("#host-code", Static)
+        shown.update(highlight(code, language="python") if code else "")
+        shown.set_class(not code, "-empty")
+        self.query_one("#host-detail", Static).update(Content(detail))
+
+    async def _show_lobby(self) -> None:
+        seats = self.hub.active_seats()
+        names = "  ".join(s.name + ("" if s.conn else " (away)") for s in seats)
+        total = len(self.hub.questions)
+        await self._set(
+            f"Lobby: {len(seats)} joined (max {self.hub.max_participants}). {total} questions. "
+            "Press s to start, ? for keys.",
+            detail=names or "Waiting for participants…",
+        )
+
+    async def _show_question(self) -> None:
+        hub = self.hub
+        question = hub.questions[hub.index]
+        card = question.card
+        current = hub.open
+        left = hub.remaining()
+        paused = current is not None and current.paused_at is not None
+        closing = current is not None and current.closed
+        state = "paused" if paused else ("grading…" if closing else f"{left:.0f} s left")
+        waiting = len(hub.eligible(hub.index))
+        status = (
+            f"Question {hub.index + 1}/{len(hub.questions)} · {card.type} · {state} · "
+            f"{hub.answered()}/{waiting} answered"
+        )
+        detail = ""
+        if card.type is CardType.CHOICE:
+            detail = "\n".join(
+                f"{i + 1}. {o.text.get(hub.lang)}" for i, o in enumerate(card.options)
+            )
+        code = card.code or ""
+        if card.type is CardType.CLOZE:
+            code = masked(code)
+        await self._set(status, card.prompt.get(hub.lang), code, detail)
+
+    async def _show_reveal(self) -> None:
+        hub = self.hub
+        if hub.index < 0 or hub.reveal_truth is None:
+            await self._show_board("Scores", final=False)
+            return
+        card = hub.questions[hub.index].card
+        counts = "  ".join(f"{k} {v}" for k, v in hub.counts.items() if v)
+        truth = str(hub.reveal_truth.get("text", ""))
+        lines = [f"Right answer: {truth.strip() or '(none)'}", f"Answers: {counts or 'none'}"]
+        code_rows = hub.code_answers()
+        shown_code = ""
+        if code_rows:
+            if 0 <= self.code_index < len(code_rows):
+                name, outcome, source = code_rows[self.code_index]
+                lines.append(f"{name}'s code ({outcome}), {self.code_index + 1}/{len(code_rows)}:")
+                shown_code = source
+            else:
+                lines.append(f"Press c to read each participant's code ({len(code_rows)}).")
+        lines.append("")
+        lines.extend(self._board_lines())
+        explain = card.explain.get(hub.lang) if card.explain else ""
+        more = "" if hub.has_next else " (that was the last one: n shows the final scores)"
+        await self._set(
+            f"Reveal: question {hub.index + 1}/{len(hub.questions)}. n: next{more}",
+            explain,
+            shown_code,
+            "\n".join(lines),
+        )
+
+    def _board_lines(self) -> list[str]:
+        rows = self.hub.scoreboard()[:10]
+        return [
+            f"{row['rank']:>3}. {row['name']!s:<24} {row['score']:>6}  ({row['correct']} right)"
+            for row in rows
+        ]
+
+    async def _show_board(self, title: str, *, final: bool) -> None:
+        lines = self._board_lines() or ["(nobody joined)"]
+        note = " The session has ended; q closes." if final else ""
+        await self._set(title + "." + note, detail="\n".join(lines))
+
+    # -- keys -------------------------------------------------------------------------------
+
+    async def action_next(self) -> None:
+        self.code_index = -1
+        await self.hub.next()
+        await self._render()
+
+    async def action_reveal(self) -> None:
+        await self.hub.reveal()
+        await self._render()
+
+    async def action_skip(self) -> None:
+        await self.hub.skip()
+        await self._render()
+
+    async def action_pause(self) -> None:
+        self.hub.pause()
+        await self._render()
+
+    async def action_lock(self) -> None:
+        locked = self.hub.lock()
+        self.notify("Lobby locked: nobody new can join." if locked else "Lobby open again.")
+        await self._render()
+
+    async def action_end(self) -> None:
+        await self.hub.end()
+        await self._render()
+
+    async def action_code(self) -> None:
+        rows = self.hub.code_answers()
+        if rows:
+            self.code_index = (self.code_index + 1) % len(rows)
+            await self._render()
+
+    def action_help(self) -> None:
+        self.push_screen(HostHelp())
+
+    @work(exclusive=True, group="kick")
+    async def action_kick(self) -> None:
+        seats = [(s.id, s.name) for s in self.hub.active_seats()]
+        if not seats:
+            self.notify("Nobody to kick.")
+            return
+        chosen = await self.push_screen_wait(KickScreen(seats))
+        if chosen:
+            await self.hub.kick(chosen)
+            await self._render()

@@ -1,0 +1,320 @@
+"""The participant's TUI: enter the code and a name, wait in the lobby, answer each question with
+the study answer widgets, see the result and rank after each reveal.
+
+It talks to the hub only through `quiz.peer.client`; it never imports torch or the sandbox (a
+test proves it): all code runs on the host. A lost connection is resumed by token with backoff.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widgets import Button, Footer, Input, Markdown, Static
+
+from quiz.peer.client import Participant, PeerError
+from quiz.tui.peer.answers import answer_parts, answer_widget
+from quiz.tui.widgets.answer import AnswerWidget
+from quiz.tui.widgets.choice_answer import ChoiceAnswer
+
+OUTCOME_TEXT = {
+    "pass": ("✓ right", "$text-success"),
+    "fail": ("✗ wrong", "$text-error"),
+    "timeout": ("⏱ timed out", "$text-warning"),
+    "error": ("! could not be graded", "$text-warning"),
+}
+
+
+class JoinApp(App[int]):
+    CSS_PATH = "join.tcss"
+    TITLE = "quiz join"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Send answer", priority=True),
+        Binding("ctrl+q", "quit", "Leave"),
+    ]
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        name: str = "",
+        code: str = "",
+        lang: str | None = None,
+        participant_factory: type[Participant] = Participant,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.initial_name = name
+        self.initial_code = code
+        self.lang = lang
+        self.participant_factory = participant_factory
+        self.participant: Participant | None = None
+        self.you = ""
+        self.card: dict[str, Any] | None = None
+        self.question = -1
+        self.deadline = 0.0  # monotonic, here; the hub's clock decides what counts
+        self.paused = False
+        self.answered = False
+        self.connection = "connecting…"
+        self.rank = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="join-form"):
+            yield Static("Join a quiz session", classes="title")
+            yield Static(f"Host: {self.url}", id="join-host")
+            yield Input(self.initial_code, placeholder="join code (6 letters)", id="join-code")
+            yield Input(self.initial_name, placeholder="your name", id="join-name", max_length=24)
+            yield Button("Join", id="join-go", variant="primary")
+            yield Static(id="join-error")
+        with Container(id="session", classes="-empty"):
+            yield Static(id="peer-bar")
+            with VerticalScroll(id="peer-body"):
+                yield Static(id="peer-status")
+                yield Markdown(id="peer-prompt")
+                yield Static(id="peer-code")
+                yield Container(id="peer-answer")
+                yield Static(id="peer-result")
+                yield Markdown(id="peer-explain")
+                yield Static(id="peer-board")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self._tick)
+        field = "#join-name" if self.initial_code else "#join-code"
+        self.query_one(field, Input).focus()
+
+    # -- joining ----------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "join-code":
+            self.query_one("#join-name", Input).focus()
+        elif event.input.id == "join-name":
+            self._join()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "join-go":
+            self._join()
+
+    def _join(self) -> None:
+        code = self.query_one("#join-code", Input).value.strip()
+        name = self.query_one("#join-name", Input).value.strip()
+        if not code or not name:
+            self.query_one("#join-error", Static).update("Enter the code and a name.")
+            return
+        self.query_one("#join-error", Static).update("Joining…")
+        self._session(code, name)
+
+    @work(exclusive=True, group="peer", exit_on_error=False)
+    async def _session(self, code: str, name: str) -> None:
+        participant = self.participant_factory(self.url, self._hub_message, self._connection_status)
+        self.participant = participant
+        try:
+            await participant.run(code, name, self.lang)
+        except PeerError as exc:
+            if self.you:
+                self._status(f"disconnected: {exc.message}")
+            else:
+                self.query_one("#join-error", Static).update(exc.message)
+            return
+        self._connection_status("the session is over (ctrl+q leaves)")
+
+    def _connection_status(self, line: str) -> None:
+        self.connection = line
+        self._draw_bar()
+
+    # -- what the hub says ------------------------------------------------------------------
+
+    async def _hub_message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        handler = getattr(self, f"_got_{kind}", None)
+        if handler is not None:
+            await handler(message)
+
+    async def _got_welcome(self, message: dict[str, Any]) -> None:
+        self.you = str(message["you"]["name"])
+        self.query_one("#join-form").add_class("-empty")
+        self.query_one("#session").remove_class("-empty")
+        self._draw_bar()
+
+    async def _got_lobby(self, message: dict[str, Any]) -> None:
+        if self.card is not None or self.rank:
+            return
+        names = ", ".join(str(n) for n in message.get("participants", []))
+        self._status(
+            f"In the lobby: {message.get('count', 0)} joined. Waiting for the host to start…"
+        )
+        self.query_one("#peer-result", Static).update(names)
+
+    async def _got_question(self, message: dict[str, Any]) -> None:
+        card = message["card"]
+        again = message["question"] == self.question
+        self.question = int(message["question"])
+        self.paused = bool(message.get("paused"))
+        self.deadline = time.monotonic() + float(message.get("remaining", 0))
+        if again and self.card is not None:
+            return  # resent after a reconnect: keep what was typed
+        self.card = card
+        self.answered = False
+        self.rank = ""
+        await self._show_prompt(card["prompt"])
+        code = "" if card["type"] == "cloze" else str(card.get("code") or "")
+        shown = self.query_one("#peer-code", Static)
+        shown.update(highlight(code, language="python") if code else "")
+        shown.set_class(not code, "-empty")
+        holder = self.query_one("#peer-answer", Container)
+        await holder.remove_children()
+        widget = answer_widget(card)
+        await holder.mount(widget)
+        widget.focus_answer()
+        self.query_one("#peer-result", Static).update("")
+        self.query_one("#peer-board", Static).update("")
+        await self._show_explain("")
+        self._status(self._question_line())
+
+    async def _got_pause(self, message: dict[str, Any]) -> None:
+        self.paused = bool(message["paused"])
+        self.deadline = time.monotonic() + float(message.get("remaining", 0))
+        self._status(self._question_line())
+
+    async def _got_ack(self, message: dict[str, Any]) -> None:
+        self.answered = True
+        widget = self._answer_widget()
+        if widget is not None:
+            widget.freeze()
+        elapsed = message.get("elapsed")
+        took = f" after {elapsed:.1f} s" if isinstance(elapsed, int | float) else ""
+        self._status(f"Answer received{took}. Waiting for the reveal…")
+
+    async def _got_reveal(self, message: dict[str, Any]) -> None:
+        widget = self._answer_widget()
+        if widget is not None:
+            widget.freeze()
+            truth = message.get("truth") or {}
+            if isinstance(widget, ChoiceAnswer) and "choices" in truth:
+                widget.mark(frozenset(truth["choices"]))
+        self.card = None
+        result = message.get("result")
+        lines: list[Content] = []
+        if result is None:
+            lines.append(Content.styled("No answer this time.", "$text-warning"))
+        else:
+            label, style = OUTCOME_TEXT.get(result["outcome"], (result["outcome"], ""))
+            lines.append(
+                Content.assemble(
+                    (label, f"bold {style}"),
+                    f"  +{message.get('points', 0)} points",
+                    f"  (streak {message.get('streak', 0)})" if message.get("streak") else "",
+                )
+            )
+            lines.append(Content(f"Why: {result.get('detail', '')}"))
+            run = result.get("run")
+            if run:
+                output = (run.get("stdout") or "") + (run.get("stderr") or "")
+                lines.append(Content(f"Your run on the host: {run.get('status')}"))
+                if run.get("traceback"):
+                    lines.append(Content(str(run["traceback"]).rstrip()))
+                elif output.strip():
+                    lines.append(Content(output.rstrip()))
+        truth_text = str((message.get("truth") or {}).get("text", "")).strip()
+        if truth_text:
+            lines.append(Content.assemble(("Right answer: ", "bold"), truth_text))
+        counts = message.get("counts") or {}
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        lines.append(Content.styled(f"Everyone: {shown}", "$text-muted"))
+        self.query_one("#peer-result", Static).update(Content("\n").join(lines))
+        await self._show_explain(str(message.get("explain") or ""))
+        self._status(f"Question {self.question + 1}: revealed")
+
+    async def _got_scores(self, message: dict[str, Any]) -> None:
+        you = message.get("you") or {}
+        self.rank = f"#{you.get('rank', '?')} · {you.get('score', 0)} points" if you else ""
+        board = "\n".join(
+            f"{row['rank']:>3}. {row['name']}  {row['score']}" for row in message.get("board", [])
+        )
+        if message.get("final"):
+            await self._show_prompt("")
+            holder = self.query_one("#peer-answer", Container)
+            await holder.remove_children()
+            self.query_one("#peer-code", Static).add_class("-empty")
+            await self._show_explain("")
+            self.query_one("#peer-result", Static).update(board)
+            self._status(f"Final scores. You are {self.rank or 'unranked'}.")
+            self.query_one("#peer-board", Static).update("")
+        else:
+            self.query_one("#peer-board", Static).update(
+                Content.assemble(("Scores\n", "bold"), board)
+            )
+        self._draw_bar()
+
+    async def _got_error(self, message: dict[str, Any]) -> None:
+        self.notify(str(message.get("message")), title="The host says", severity="error")
+
+    async def _got_bye(self, message: dict[str, Any]) -> None:
+        reason = message.get("reason")
+        if reason == "kicked":
+            self._status("The host removed you from the session.")
+        elif reason == "ended":
+            self.connection = "session over"
+        self._draw_bar()
+
+    # -- answering --------------------------------------------------------------------------
+
+    def _answer_widget(self) -> AnswerWidget | None:
+        found = self.query("#peer-answer > AnswerWidget")
+        widget = found.first() if found else None
+        return widget if isinstance(widget, AnswerWidget) else None
+
+    def action_submit(self) -> None:
+        widget = self._answer_widget()
+        if widget is not None:
+            widget.submit()
+
+    def on_answer_widget_submitted(self, event: AnswerWidget.Submitted) -> None:
+        event.stop()
+        if self.card is None or self.answered or self.participant is None:
+            return
+        self._send_answer(self.question, answer_parts(self.card, event.response))
+
+    @work(group="answer", exit_on_error=False)
+    async def _send_answer(self, question: int, parts: dict[str, Any]) -> None:
+        assert self.participant is not None
+        if not await self.participant.answer(question, **parts):
+            self.notify("Not connected: the answer was not sent. Send it again once back.")
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    async def _show_prompt(self, text: str) -> None:
+        prompt = self.query_one("#peer-prompt", Markdown)
+        await prompt.update(text)
+        prompt.set_class(not text, "-empty")
+
+    async def _show_explain(self, text: str) -> None:
+        explain = self.query_one("#peer-explain", Markdown)
+        await explain.update(text)
+        explain.set_class(not text, "-empty")
+
+    def _question_line(self) -> str:
+        if self.paused:
+            return f"Question {self.question + 1}: paused by the host"
+        left = max(self.deadline - time.monotonic(), 0.0)
+        sent = " · sent" if self.answered else ""
+        return f"Question {self.question + 1} · {left:.0f} s left{sent}"
+
+    def _tick(self) -> None:
+        if self.card is not None and not self.answered:
+            self._status(self._question_line())
+
+    def _status(self, line: str) -> None:
+        self.query_one("#peer-status", Static).update(line)
+
+    def _draw_bar(self) -> None:
+        parts = [self.you or "not joined", self.connection]
+        if self.rank:
+            parts.append(self.rank)
+        self.query_one("#peer-bar", Static).update(" · ".join(parts))
