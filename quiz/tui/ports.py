@@ -17,9 +17,10 @@ from fsrs import Rating
 
 from quiz.deck.model import Card, Deck
 from quiz.outcome import Outcome
-from quiz.sandbox.protocol import RunResult
-
 if TYPE_CHECKING:
+    # Annotations only: the participant app (quiz join) reuses the answer widgets and must not
+    # import the sandbox package at all.
+    from quiz.sandbox.protocol import RunResult
     from quiz.srs.preset import Presets
     from quiz.srs.stats import Stats
 
