@@ -24,6 +24,9 @@ CORE_MODULES = [
     "quiz.sandbox.pool",
     "quiz.srs.store",
     "quiz.srs.collection",
+    "quiz.peer.protocol",
+    "quiz.peer.client",
+    "quiz.peer.hub",
 ]
 
 
@@ -53,3 +56,12 @@ def test_core_imports_neither_textual_nor_torch(module: str) -> None:
 def test_tui_app_does_not_import_torch() -> None:
     top = _top_level(_loaded_after_import("quiz.tui.app"))
     assert "torch" not in top
+
+
+@pytest.mark.parametrize("module", ["quiz.tui.peer.join_app", "quiz.commands.join"])
+def test_participant_imports_neither_torch_nor_the_sandbox(module: str) -> None:
+    """`quiz join` runs nothing: every answer is executed on the host."""
+    loaded = _loaded_after_import(module)
+    assert "torch" not in _top_level(loaded)
+    assert not {m for m in loaded if m == "quiz.sandbox" or m.startswith("quiz.sandbox.")}
+    assert "quiz.deck.judge" not in loaded
