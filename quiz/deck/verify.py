@@ -169,7 +169,12 @@ async def _proof(deck: Deck, card: Card, runner: Runner) -> tuple[list[str], Sou
     if result.ok:  # a clean sys.exit() ended the run: the rest of the proof never ran
         stopped = judge.SEGMENT_NAMES.get(result.segment or "", result.segment)
         return [f"{stopped} exited before the proof ran to its end"], card.position_of("proof")
-    return [f"proof: {judge.describe(result)}"], _located(card, proof_line(result))
+    line = proof_line(result)
+    lines = card.proof.splitlines()
+    quoted = ""
+    if line is not None and 0 < line <= len(lines):
+        quoted = f" (proof line {line}: {lines[line - 1].strip()})"
+    return [f"proof: {judge.describe(result)}{quoted}"], _located(card, line)
 
 
 def unproven(card: Card) -> str | None:

@@ -75,7 +75,10 @@ async def test_a_failing_proof_fails_the_card_at_the_proofs_line() -> None:
     deck, card = one_card(FLIP)
     [check] = await verify_card(deck, card, TracingRunner())
     assert not check.ok
-    assert check.message == "proof: the proof raised AssertionError: the claim is wrong"
+    assert check.message == (
+        "proof: the proof raised AssertionError: the claim is wrong "
+        '(proof line 4: assert m.x == 2, "the claim is wrong")'
+    )
     body = card.field_pos[PROOF_BODY]
     assert check.pos is not None and check.pos.line == body.line + 3  # the 4th line of the proof
 
