@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from quiz.deck.checking import check_decks
+from quiz.deck.judge import Answer, judge
 from quiz.deck.loader import load_deck_text
 from quiz.deck.model import PROOF_BODY, CardType
 from quiz.deck.session import CheckSession
@@ -266,3 +267,32 @@ def test_the_cli_accepts_strict(flag: list[str]) -> None:
 
     args = build_parser().parse_args(["check", *flag])
     assert args.strict is bool(flag)
+
+
+@pytest.mark.parametrize(
+    ("card_yaml", "answer"),
+    [
+        ("type: predict\ncode: print(1)\n", Answer(text="1")),
+        (
+            "type: choice\nprompt: p\ncode: x = 1\noptions: [a, b]\nanswer: 0\n",
+            Answer(choices=frozenset({0})),
+        ),
+        (
+            "type: choice\nprompt: p\ncode: x = 1\n"
+            "options: [{text: a, truth: x == 1}, {text: b, truth: x == 2}]\n",
+            Answer(choices=frozenset({0})),
+        ),
+        (
+            "type: code\nprompt: p\nsolution: x = 1\ncheck: assert x == 1\n",
+            Answer(text="x = 1"),
+        ),
+        ("type: cloze\ncode: x = {{1}}\ncheck: assert x == 1\n", Answer(fills=("1",))),
+        ("type: flip\nprompt: p\nanswer: a\n", Answer(text="")),
+    ],
+)
+async def test_studying_never_runs_or_sends_the_proof(card_yaml: str, answer: Answer) -> None:
+    deck, card = one_card(f"id: c\n{card_yaml}proof: assert 'secret' == 'secret'\n")
+    runner = TracingRunner()
+    await judge(deck, card, answer, runner)
+    sent = [s for r in runner.requests for s in r.segments]
+    assert all(s.name != PROOF and "secret" not in s.source for s in sent)
