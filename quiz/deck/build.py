@@ -155,7 +155,13 @@ class DeckBuilder(NodeReader):
                 prompt = Text.plain(default)
         field_pos: dict[str, SourcePos] = {n: self.pos(v) for n, (_, v) in entries.items()}
         if "proof" in entries:
-            field_pos[PROOF_BODY] = _body_start(self.filename, *entries["proof"])
+            proof_key, proof = entries["proof"]
+            field_pos[PROOF_BODY] = _body_start(self.filename, proof_key, proof)
+            if isinstance(proof, ScalarNode) and proof.style == ">":
+                # Folding joins its lines: the code would not be the code that was written.
+                self.report(
+                    proof, "'proof' is code: write it as a literal block (|), not folded (>)"
+                )
         for name in ("options", "wrong"):
             if name in entries and isinstance(entries[name][1], SequenceNode):
                 for i, item in enumerate(entries[name][1].value):
@@ -364,7 +370,7 @@ def _body_start(filename: str, key: Node, node: Node) -> SourcePos:
     the usual two past the key's, which the checker corrects from the file); a flow scalar
     where it stands, past its quote."""
     mark = node.start_mark
-    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+    if isinstance(node, ScalarNode) and node.style == "|":
         return SourcePos(filename, mark.line + 2, key.start_mark.column + 3)
     quoted = isinstance(node, ScalarNode) and node.style in ("'", '"')
     return SourcePos(filename, mark.line + 1, mark.column + 1 + int(quoted))

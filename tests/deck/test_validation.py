@@ -156,6 +156,10 @@ def test_a_valid_deck_has_no_problems() -> None:
             "deck.yaml:9:12: demo/a: 'group' must be a slug",
         ),
         (
+            card("id: a\ntype: flip\nprompt: p\nanswer: a\nproof: >\n  x = 1\n  assert x\n"),
+            "deck.yaml:9:12: demo/a: 'proof' is code: write it as a literal block (|)",
+        ),
+        (
             card("id: a\ntype: flip\nprompt: p\nanswer: a\nproof: [assert 1]\n"),
             "deck.yaml:9:12: demo/a: 'proof' must be",
         ),
