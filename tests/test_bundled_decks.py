@@ -113,6 +113,7 @@ def test_every_answer_is_established_by_execution(cards: list[Card]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # every card of every deck, proofs included, on a shared machine
 def test_quiz_check_strict_proves_every_bundled_card() -> None:
     proc = subprocess.run(
         [
@@ -127,7 +128,7 @@ def test_quiz_check_strict_proves_every_bundled_card() -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=880,
     )
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     failed = [f"{r['deck']}/{r['card']}: {r['message']}" for r in rows if r["status"] != "pass"]
