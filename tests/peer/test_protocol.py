@@ -1,0 +1,65 @@
+"""Parsing participants' frames, and what a question shows of its card."""
+
+from __future__ import annotations
+
+import pytest
+
+from quiz.deck.cloze import blanks
+from quiz.peer import protocol as p
+from tests.peer.helpers import demo_deck
+
+
+def test_join_resume_and_answer_parse() -> None:
+    assert p.parse_client('{"v":1,"type":"join","code":"ab cdef","name":"  Kim   Min "}') == p.Join(
+        "ABCDEF", "Kim Min"
+    )
+    assert p.parse_client('{"v":1,"type":"resume","token":"t"}') == p.Resume("t")
+    assert p.parse_client('{"v":1,"type":"answer","question":2,"choices":[2,0]}') == (
+        p.AnswerMessage(2, choices=(0, 2))
+    )
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ('{"v":1,"type":"join","code":"A","name":""}', p.BAD_NAME),
+        ('{"v":1,"type":"join","code":"A","name":"' + "n" * 25 + '"}', p.BAD_NAME),
+        ('{"v":1,"type":"join","code":"A","name":"a\\u0007"}', p.BAD_NAME),
+        ('{"v":1,"type":"answer","question":true,"text":""}', p.BAD_MESSAGE),
+        ('{"v":1,"type":"answer","question":0,"choices":[1,1]}', p.BAD_MESSAGE),
+        ('{"v":1,"type":"answer","question":0}', p.BAD_MESSAGE),
+        ('{"v":1,"type":"answer","question":0,"fills":[1]}', p.BAD_MESSAGE),
+        ('{"type":"join"}', p.BAD_VERSION),
+        ('{"v":1}', p.BAD_MESSAGE),
+        ("[" * 100000, p.BAD_FRAME),
+    ],
+)
+def test_malformed_frames_are_protocol_errors(frame: str, code: str) -> None:
+    with pytest.raises(p.ProtocolError) as raised:
+        p.parse_client(frame)
+    assert raised.value.code == code
+
+
+def test_an_answer_must_fit_its_card() -> None:
+    deck = demo_deck()
+    choice = p.card_view(deck.cards[1], "en")
+    with pytest.raises(p.ProtocolError):
+        p.check_answer_shape(choice, p.AnswerMessage(1, choices=(3,)))
+    with pytest.raises(p.ProtocolError):
+        p.check_answer_shape(choice, p.AnswerMessage(1, text="2"))
+    cloze = p.card_view(deck.cards[3], "en")
+    with pytest.raises(p.ProtocolError):
+        p.check_answer_shape(cloze, p.AnswerMessage(3, fills=("a", "b")))
+    p.check_answer_shape(cloze, p.AnswerMessage(3, fills=("join",)))
+
+
+def test_the_card_view_keeps_the_layout_and_drops_the_answers() -> None:
+    deck = demo_deck()
+    cloze = p.card_view(deck.cards[3], "ko")
+    assert cloze["prompt"] == "빈칸을 채우세요."
+    assert "join" not in cloze["code"].replace("joined", "")
+    assert [b.hint for b in blanks(cloze["code"])] == ["method"]
+    choice = p.card_view(deck.cards[1], "ko")
+    assert choice["options"] == ["이", "삼", "사"]
+    code = p.card_view(deck.cards[2], "en")
+    assert set(code) == {"type", "deck", "id", "prompt", "code", "starter"}
