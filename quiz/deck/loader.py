@@ -11,7 +11,7 @@ from pathlib import Path
 from quiz.deck.build import DeckBuilder
 from quiz.deck.model import Deck, SourcePos
 from quiz.deck.problems import Problem
-from quiz.deck.yamlnodes import Located, compose, decode
+from quiz.deck.yamlnodes import MAX_FILE_BYTES, Located, compose, decode, too_large
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,12 @@ def load_deck(path: Path) -> DeckLoad:
     """Load a deck file; unreadable files and bad encodings are problems, not exceptions."""
     filename = str(path)
     try:
-        data = path.read_bytes()
+        # The size first: a file of several GB must be refused before it is read into memory.
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return DeckLoad(path, None, _lift([too_large(filename, size)]))
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # a file that grew since stat is still bounded
     except OSError as exc:
         reason = exc.strerror or str(exc)
         problem = Problem(SourcePos(filename, 1, 1), None, None, f"cannot read the file: {reason}")

@@ -7,7 +7,6 @@ can drive it with a fake sandbox and captured streams.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import threading
 import time
@@ -18,13 +17,17 @@ from typing import TextIO
 
 from quiz.deck.cache import CheckCache
 from quiz.deck.checking import CardReport, LimitedRunner, check_decks
-from quiz.deck.library import Library, expand, load_library
+from quiz.deck.library import DECK_SUFFIXES, Library, expand, load_library
 from quiz.deck.model import Deck
+from quiz.deck.problems import Problem
 from quiz.errors import QuizError
 from quiz.paths import locations
 from quiz.sandbox.protocol import Runner
+from quiz.textsafe import clean, dumps
+from quiz.words import plural
 
 EXIT_PROVEN, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 130
 CARDS_IN_PROGRESS = 32
 
 
@@ -79,7 +82,10 @@ class CheckSession:
         library = load_library(files)
         for failure in library.failures:
             for problem in failure.problems:
-                print(problem, file=self.err)
+                if self.as_json:
+                    print(dumps(problem_json(problem)), file=self.out, flush=True)
+                else:
+                    print(clean(str(problem)), file=self.err)
         return library
 
     def once(self) -> int:
@@ -111,13 +117,15 @@ class CheckSession:
 
     def show(self, report: CardReport, progress: Progress) -> None:
         if self.as_json:
-            print(json.dumps(report.to_json(), ensure_ascii=False), file=self.out, flush=True)
+            print(dumps(report.to_json()), file=self.out, flush=True)
         elif report.status != "pass":
             progress.clear()
             verb = "FAIL" if report.status == "fail" else "SKIP"
             print(
-                f"{report.file}:{report.line}:{report.col}: {report.deck}/{report.card}: "
-                f"{verb}: {report.message}",
+                clean(
+                    f"{report.file}:{report.line}:{report.col}: {report.deck}/{report.card}: "
+                    f"{verb}: {report.message}"
+                ),
                 file=self.out,
                 flush=True,
             )
@@ -129,17 +137,18 @@ class CheckSession:
         parts = [f"{counts['pass']} passed" + (f" ({cached} cached)" if cached else "")]
         parts += [f"{counts['fail']} failed", f"{counts['skip']} skipped"]
         line = (
-            f"checked {len(reports)} cards in {len(library.decks)} decks: {', '.join(parts)} "
-            f"in {seconds:.1f}s"
+            f"checked {plural(len(reports), 'card', 'cards')} in "
+            f"{plural(len(library.decks), 'deck', 'decks')}: {', '.join(parts)} in {seconds:.1f}s"
         )
         if library.failures:
-            line += f"; {len(library.failures)} deck files could not be loaded"
+            failed = len(library.failures)
+            line += f"; {plural(failed, 'deck file', 'deck files')} could not be loaded"
         print(line, file=self.err if self.as_json else self.out, flush=True)
 
     def orphans_note(self, decks: Sequence[Deck]) -> None:
-        """Review history for cards no deck has any more (another part owns the store)."""
+        """Review history of the checked decks for cards they no longer have."""
         database = locations().database
-        if not database.exists():
+        if not decks or not database.exists():
             return
         try:
             from quiz.srs.maintenance import orphans
@@ -153,28 +162,39 @@ class CheckSession:
             finally:
                 store.close()
         except QuizError as exc:  # a damaged history must not fail a deck check
-            print(f"note: could not read the review history: {exc.message}", file=self.err)
+            print(f"note: could not read the review history: {clean(exc.message)}", file=self.err)
             return
         if lost:
             shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
             print(
-                f"note: review history for {len(lost)} cards that no deck has: {shown}",
+                f"note: review history for {plural(len(lost), 'card', 'cards')} that no deck "
+                f"has: {clean(shown)}",
                 file=self.err,
             )
 
     def watch(self, stop: threading.Event | None = None) -> int:
-        """Check now, then again after every save, until interrupted (or `stop` is set)."""
+        """Check now, then again after every save, until interrupted (or `stop` is set).
+
+        Folders are watched, not files: an editor that saves by writing a new file and renaming
+        it over the old one (`sed -i`, atomic saves) replaces the file's inode, and a watch on
+        that inode would see nothing after the first save.
+        """
         import watchfiles
 
-        status = self.safe_once()
-        roots = [p for p in self.paths if p.exists()]
-        print(f"watching {', '.join(map(str, roots))} (Ctrl+C to stop)", file=self.err, flush=True)
-        for changes in watchfiles.watch(
-            *roots, watch_filter=_deck_change, stop_event=stop, raise_interrupt=False
-        ):
-            changed = sorted({Path(path).name for _, path in changes})
-            print(f"changed: {', '.join(changed)}", file=self.err, flush=True)
+        try:
             status = self.safe_once()
+            watched = _Watched(self.paths)
+            shown = ", ".join(map(str, (p for p in self.paths if p.exists())))
+            print(f"watching {shown} (Ctrl+C to stop)", file=self.err, flush=True)
+            for changes in watchfiles.watch(
+                *watched.folders, watch_filter=watched, stop_event=stop, raise_interrupt=True
+            ):
+                changed = sorted({Path(path).name for _, path in changes})
+                print(f"changed: {clean(', '.join(changed))}", file=self.err, flush=True)
+                status = self.safe_once()
+        except KeyboardInterrupt:
+            print("stopped watching", file=self.err, flush=True)
+            return EXIT_INTERRUPTED
         return status
 
     def safe_once(self) -> int:
@@ -182,12 +202,46 @@ class CheckSession:
         try:
             return self.once()
         except QuizError as exc:
-            print(f"quiz: {exc.message}", file=self.err)
+            print(f"quiz: {clean(exc.message)}", file=self.err)
             return exc.exit_code
 
 
-def _deck_change(_change: object, path: str) -> bool:
-    return path.endswith((".yaml", ".yml"))
+def problem_json(problem: Problem) -> dict[str, object]:
+    """A load problem as `quiz check --json` prints it, beside the per-card objects."""
+    return {
+        "status": "invalid",
+        "file": problem.pos.file,
+        "line": problem.pos.line,
+        "column": problem.pos.col,
+        "deck": problem.deck_id,
+        "card": problem.card_id,
+        "message": problem.message,
+    }
+
+
+class _Watched:
+    """Which folders to watch for the given paths, and which changes in them are deck saves."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.files: set[Path] = set()
+        self.trees: list[Path] = []
+        folders: set[Path] = set()
+        for path in paths:
+            if path.is_dir():
+                self.trees.append(path.resolve())
+                folders.add(path.resolve())
+            elif path.exists():
+                self.files.add(path.resolve())
+                folders.add(path.resolve().parent)
+        self.folders = sorted(folders)
+
+    def __call__(self, _change: object, path: str) -> bool:
+        changed = Path(path)
+        if changed in self.files:
+            return True
+        return changed.suffix in DECK_SUFFIXES and any(
+            changed.is_relative_to(tree) for tree in self.trees
+        )
 
 
 class Progress:

@@ -72,21 +72,44 @@ def _offset_position(filename: str, text: str, offset: int) -> SourcePos:
     return SourcePos(filename, before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
+def _where(mark: yaml.Mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _syntax_problem(filename: str, text: str, exc: yaml.MarkedYAMLError) -> Located:
+    """A syntax error at the place to fix: where the problem is found, except when it is only
+    found at the end of the file (an unclosed quote or bracket): then where that construct
+    starts. The other place is named in the message."""
+    problem, context = exc.problem_mark, exc.context_mark
+    at_end = problem is not None and not text[problem.index :].strip()
+    if context is not None and (problem is None or at_end):
+        message = exc.context or "invalid YAML"
+        if exc.problem and problem is not None:
+            message += f", {exc.problem} at {_where(problem)}"
+        return Located(_mark_position(filename, context), f"YAML syntax error: {message}")
+    message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    if context is not None and problem is not None and context.line != problem.line:
+        message += f" (it starts at {_where(context)})"
+    return Located(_mark_position(filename, problem or context), f"YAML syntax error: {message}")
+
+
 def _reader_message(exc: yaml.reader.ReaderError) -> str:
     char = exc.character
     code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
     return f"character U+{code:04X} is not allowed in YAML; remove it or write it escaped"
 
 
+def too_large(filename: str, size: int) -> Located:
+    return Located(
+        SourcePos(filename, 1, 1),
+        f"file is {size} bytes; decks are limited to {MAX_FILE_BYTES} bytes",
+    )
+
+
 def decode(data: bytes, filename: str) -> tuple[str | None, list[Located]]:
     """UTF-8 (with or without a BOM) or a problem pointing at the first bad byte."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [
-            Located(
-                SourcePos(filename, 1, 1),
-                f"file is {len(data)} bytes; decks are limited to {MAX_FILE_BYTES} bytes",
-            )
-        ]
+        return None, [too_large(filename, len(data))]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -112,9 +135,7 @@ def compose(text: str, filename: str) -> tuple[Node | None, list[Located]]:
     except yaml.reader.ReaderError as exc:
         return None, [Located(_offset_position(filename, text, exc.position), _reader_message(exc))]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return None, [Located(_mark_position(filename, mark), f"YAML syntax error: {message}")]
+        return None, [_syntax_problem(filename, text, exc)]
     except yaml.YAMLError as exc:
         return None, [Located(SourcePos(filename, 1, 1), f"YAML error: {exc}")]
     except RecursionError:

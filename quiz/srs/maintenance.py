@@ -70,8 +70,19 @@ def _flush(store: Store, conn: sqlite3.Connection, cards: list[CardState]) -> in
 
 
 def orphans(store: Store, decks: Sequence[Deck]) -> list[str]:
-    """History keys (deck/card) that no card of the given decks claims, sorted."""
+    """History keys (deck/card) of the given decks that none of their cards claims, sorted.
+
+    Only these decks' history: checking one file must not call every other deck's history
+    orphaned.
+    """
     claimed = {card.key for deck in decks for card in deck.cards}
+    ids = sorted({deck.id for deck in decks})
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
     with store.read() as conn:
-        keys = [row[0] for row in conn.execute("SELECT DISTINCT key FROM log ORDER BY key")]
+        rows = conn.execute(
+            f"SELECT DISTINCT key FROM log WHERE deck_id IN ({marks}) ORDER BY key", ids
+        )
+        keys = [row[0] for row in rows]
     return [key for key in keys if key not in claimed]

@@ -42,7 +42,7 @@ def session(
 def test_all_proven_exits_0(tmp_path: Path) -> None:
     check, out, _ = session(tmp_path, GOOD)
     assert check.once() == 0
-    assert "checked 2 cards in 1 decks: 2 passed, 0 failed, 0 skipped" in out.getvalue()
+    assert "checked 2 cards in 1 deck: 2 passed, 0 failed, 0 skipped" in out.getvalue()
 
 
 def test_a_failing_card_exits_1_and_points_at_it(tmp_path: Path) -> None:
@@ -168,3 +168,63 @@ def test_a_terminal_gets_a_progress_bar_that_is_cleared(tmp_path: Path) -> None:
     assert bar.endswith("\r"), "the bar is wiped before the summary"
     assert "checked failing" not in bar, "no plain progress lines on a terminal"
     assert "failing/one: FAIL" in out.getvalue()
+
+
+def test_json_prints_load_problems_as_objects(tmp_path: Path) -> None:
+    check, out, _ = session(tmp_path, GOOD, INVALID, as_json=True)
+    assert check.once() == 2
+    objects = [json.loads(line) for line in out.getvalue().splitlines()]
+    invalid = [o for o in objects if o["status"] == "invalid"]
+    assert {
+        "status": "invalid",
+        "file": str(tmp_path / "deck1.yaml"),
+        "line": 3,
+        "column": 1,
+        "deck": "invalid",
+        "card": None,
+        "message": "unknown field 'titel' in a deck; did you mean 'title'?",
+    } in invalid
+    assert sum(1 for o in objects if o["status"] == "pass") == 2
+
+
+def test_the_orphan_note_is_only_about_the_checked_decks(tmp_path: Path, quiz_home: Path) -> None:
+    from quiz.paths import locations
+    from tests.srs.conftest import make_deck
+    from tests.srs.damage import reviewed_store
+
+    # History for 5 cards of another deck, and for one card `good` no longer has.
+    reviewed_store(locations().database, make_deck("other", 5), 5)
+    reviewed_store(locations().database, make_deck("good", 1), 1)
+    check, _, err = session(tmp_path, GOOD)
+    assert check.once() == 0
+    assert "note: review history for 1 card that no deck has: good/c00000" in err.getvalue()
+    assert "other/" not in err.getvalue()
+
+
+def test_singular_counts_in_the_summary(tmp_path: Path) -> None:
+    one = GOOD.split("  - {id: two")[0]
+    check, out, _ = session(tmp_path, one, INVALID)
+    assert check.once() == 2
+    assert "checked 1 card in 1 deck: 1 passed" in out.getvalue()
+    assert "; 1 deck file could not be loaded" in out.getvalue()
+
+
+# YAML escapes for an OSC 52 clipboard write, a screen clear, a C1 CSI and BEL.
+HOSTILE = r"\e]52;c;ZXZpbA==\a\e[2J\x9b31m\a"
+HOSTILE_CHECK = GOOD.replace("id: good", "id: hostile").replace(
+    "check: assert x == 2", f"check: \"raise ValueError('{HOSTILE}')\""
+)
+HOSTILE_FIELD = f'schema_version: 1\nid: bad\ntitle: t\n"ti{HOSTILE}tle": x\ncards: []\n'
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_control_characters_from_a_deck_never_reach_the_terminal(
+    tmp_path: Path, as_json: bool
+) -> None:
+    """In an exception message and in a field name, the control characters are dropped."""
+    check, out, err = session(tmp_path, HOSTILE_CHECK, HOSTILE_FIELD, as_json=as_json)
+    assert check.once() == 2
+    shown = out.getvalue() + err.getvalue()
+    assert "ZXZpbA==" in shown and "ValueError" in shown and "unknown field" in shown
+    for char in "\x1b\x07\x9b":
+        assert char not in shown
