@@ -13,9 +13,11 @@ import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import genanki  # type: ignore[import-untyped]
 
@@ -24,13 +26,16 @@ from quiz.deck.model import Card, CardType, Deck
 from quiz.deck.requires import installed_version, unmet
 from quiz.deck.verify import verify_card
 from quiz.errors import QuizError
+from quiz.interop.ledger import Ledger, digest
 from quiz.interop.notes import Facts, NoteContent, anki_tags, guid_parts, note_content
 from quiz.interop.runs import OnceRunner
+from quiz.paths import locations
 from quiz.sandbox.protocol import Runner
 
 VARY_LIMIT = 16
 """Notes per `vary` card at most; past it, a sample seeded by the card key (the same each time)."""
 CARDS_IN_PROGRESS = 16
+LEDGER_NAME = "anki-export-ledger.json"
 
 # Fixed forever: Anki matches note types by id, so a re-export updates the same note types.
 CODE_MODEL_ID = 1_607_392_319
@@ -186,23 +191,52 @@ async def plan_export(decks: Sequence[Deck], runner: Runner, *, lang: str = "en"
     return plan
 
 
-def _genanki_note(note: ExportedNote) -> genanki.Note:
+class _StampedNote(genanki.Note):  # type: ignore[misc]
+    """A genanki note written with its own modification time (see quiz.interop.ledger)."""
+
+    def __init__(self, *args: Any, stamp: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stamp = stamp
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.stamp, deck_id, id_gen)
+
+
+def _genanki_note(note: ExportedNote, ledger: Ledger, now: int) -> genanki.Note:
     content = note.content
+    model = CLOZE_MODEL if content.cloze else CODE_MODEL
     if content.cloze:
         fields = [content.front, content.extra, content.source]
-        return genanki.Note(CLOZE_MODEL, fields, guid=note.guid, tags=list(note.tags))
-    fields = [content.front, content.back, content.extra, content.source]
-    return genanki.Note(CODE_MODEL, fields, guid=note.guid, tags=list(note.tags))
+    else:
+        fields = [content.front, content.back, content.extra, content.source]
+    stamp = ledger.stamp(note.guid, digest(model.model_id, fields, note.tags), now)
+    return _StampedNote(model, fields, guid=note.guid, tags=list(note.tags), stamp=stamp)
 
 
 def anki_deck_name(deck: Deck, lang: str) -> str:
     return f"quiz::{deck.title.get(lang)}"
 
 
+def default_ledger() -> Path:
+    return locations().cache / LEDGER_NAME
+
+
 def write_package(
-    decks: Sequence[Deck], notes: Sequence[ExportedNote], path: Path, lang: str
+    decks: Sequence[Deck],
+    notes: Sequence[ExportedNote],
+    path: Path,
+    lang: str,
+    *,
+    timestamp: float | None = None,
+    ledger: Path | None = None,
 ) -> int:
-    """Write one Anki deck per quiz deck that has notes; returns the number of notes written."""
+    """Write one Anki deck per quiz deck that has notes; returns the number of notes written.
+
+    `timestamp` (default now) becomes the modification time of the notes that changed since the
+    export recorded in the `ledger` file (default: in quiz's cache); the others keep theirs, so
+    Anki's import updates only the changed notes."""
+    now = int(time.time() if timestamp is None else timestamp)
+    book = Ledger(ledger if ledger is not None else default_ledger())
     anki_decks: dict[str, genanki.Deck] = {}
     for deck in decks:
         description = deck.description.get(lang) if deck.description is not None else ""
@@ -210,14 +244,14 @@ def write_package(
             anki_deck_id(deck), anki_deck_name(deck, lang), description
         )
     for note in notes:
-        anki_decks[note.deck_id].add_note(_genanki_note(note))
+        anki_decks[note.deck_id].add_note(_genanki_note(note, book, now))
     package = genanki.Package([d for d in anki_decks.values() if d.notes])
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temp = tempfile.mkstemp(prefix=".quiz-export-", suffix=".apkg", dir=folder)
         os.close(fd)
         try:
-            package.write_to_file(temp)
+            package.write_to_file(temp, timestamp=now)
             os.replace(temp, path)
         finally:
             if os.path.exists(temp):
@@ -226,4 +260,5 @@ def write_package(
         raise QuizError(
             f"cannot write {path}: {exc.strerror or exc}", title="Export failed"
         ) from exc
+    book.save()
     return len(notes)

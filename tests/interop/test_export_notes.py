@@ -174,6 +174,29 @@ def test_guids_follow_the_card_key_not_its_text_or_language() -> None:
     assert export.anki_deck_name(_deck(), "ko") == "quiz::순수 파이썬"
 
 
+def test_reexport_updates_only_the_edited_note(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.json"
+    first = tmp_path / "first.apkg"
+    deck = _deck()
+    plan = _plan(deck)
+    write_package([deck], plan.notes, first, "en", timestamp=1_700_000_000, ledger=ledger)
+    edited = _deck(DECK_YAML.replace("Two plus three.", "Five by addition."))
+    again = tmp_path / "again.apkg"
+    write_package([edited], _plan(edited).notes, again, "en", ledger=ledger)
+    with collection(tmp_path / "anki") as col:
+        assert len(import_apkg(col, first).new) == len(plan.notes)
+        log = import_apkg(col, again)
+        assert len(log.new) == 0
+        (updated,) = log.updated
+        assert len(log.duplicate) == len(plan.notes) - 1
+        note = col.get_note(updated.id.nid)  # type: ignore[arg-type]
+        assert note["Source"] == "plain/sum-prints" and "Five by addition." in note["Extra"]
+        # Without the ledger (a fresh cache) every note is newer: rewritten, still none added.
+        write_package([edited], _plan(edited).notes, again, "en", ledger=tmp_path / "fresh.json")
+        log = import_apkg(col, again)
+        assert len(log.new) == 0 and len(log.updated) == len(plan.notes)
+
+
 def test_a_failing_card_is_not_exported_and_the_command_says_which(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
