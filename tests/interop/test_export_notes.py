@@ -230,3 +230,30 @@ def test_export_refuses_a_deck_that_does_not_load(
     assert "broken.yaml" in capsys.readouterr().err
     assert main(["anki", "export", str(broken), "-o", str(tmp_path / "x.zip")]) == 2
     assert "must be an .apkg file" in capsys.readouterr().err
+
+
+def test_proving_and_reading_a_card_share_one_run_per_request() -> None:
+    runner = ExecRunner()
+    deck = _deck()
+    asyncio.run(plan_export([deck], runner))
+    assert len(runner.requests) == len(set(runner.requests))
+    predict_runs = [r for r in runner.requests if "print(x" in r.segments[-1].source]
+    assert len(predict_runs) == 1  # verify_card's run also gave the note its back
+
+
+def test_the_language_comes_from_either_lang_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deck_file = tmp_path / "plain.yaml"
+    deck_file.write_text(DECK_YAML, encoding="utf-8")
+    runner = ExecRunner()
+    runner.size = 1  # type: ignore[attr-defined]
+    monkeypatch.setattr("quiz.sandbox.pool.shared_pool", lambda: runner)
+    for argv in (["--lang", "ko", "anki", "export"], ["anki", "export", "--lang", "ko"]):
+        out = tmp_path / "ko.apkg"
+        assert main([*argv, str(deck_file), "-o", str(out)]) == 0
+        with collection(tmp_path / f"anki-{len(argv[0])}") as col:
+            import_apkg(col, out)
+            assert "quiz::순수 파이썬" in {d.name for d in col.decks.all_names_and_ids()}
+    assert main(["anki", "export", "--lang", "xx", str(deck_file), "-o", str(out)]) == 2
+    assert "not an ISO 639-1 language code" in capsys.readouterr().err
