@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open_study_app(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from quiz.deck.library import check_deck_paths
+
+    check_deck_paths([Path(p) for p in args.decks])  # said here, before the screen is taken
     from quiz.tui.app import run_study_app
 
     return run_study_app(args)
@@ -77,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(func(args) or 0)
     except QuizError as exc:
-        print(f"quiz: {exc.message}", file=sys.stderr)
+        from quiz.textsafe import clean  # messages quote deck and log text: no escapes
+
+        print(f"quiz: {clean(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("quiz: interrupted", file=sys.stderr)

@@ -61,6 +61,7 @@ def _global_value(name: str, text: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from quiz.commands.deck_ids import require_known_deck
     from quiz.srs import preset as presets
     from quiz.srs.store import DEFAULT_PRESET, PRESET_PREFIX, Store
     from quiz.srs.timeutil import DEFAULT_DAY_START_HOUR
@@ -68,15 +69,24 @@ def run(args: argparse.Namespace) -> int:
     if args.value is not None and args.unset:
         raise QuizError("give a VALUE or --unset, not both")
     if (args.value is not None or args.unset) and args.key is None:
-        raise QuizError("which KEY?")
+        raise QuizError("which setting? e.g. `quiz config new_per_day 20`")
     name = args.key.strip().replace("-", "_") if args.key else None
     is_global = name in GLOBAL_KEYS
     if is_global and args.deck:
         raise QuizError(f"{name} applies to all decks; drop --deck")
-    if name is not None and not is_global:
-        name = presets.normalize_key(name)
+    if name is not None and not is_global and name not in presets.PRESET_KEYS:
+        from quiz.deck.readers import suggest
+
+        known = [*presets.PRESET_KEYS, *GLOBAL_KEYS]
+        raise QuizError(
+            f"no setting is called {args.key!r}{suggest(name, known)} (settings: "
+            f"{', '.join(known)}; dashes or underscores)",
+            title="Unknown setting",
+        )
 
     with Store.open() as store:
+        if args.deck:
+            require_known_deck(args, store, args.deck)
         stored = store.presets()
         scope = args.deck or DEFAULT_PRESET
         own = dict(stored.decks.get(args.deck, {}) if args.deck else stored.default)

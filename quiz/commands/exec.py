@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.textsafe import clean
 
 
 def register(subparsers: Any) -> None:
@@ -72,12 +73,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        sys.stdout.write(result.stdout)
+        # The run's output is untrusted text: no escape sequence of it reaches the terminal.
+        sys.stdout.write(clean(result.stdout))
         sys.stdout.flush()
-        sys.stderr.write(result.stderr)
+        sys.stderr.write(clean(result.stderr))
         if result.traceback:
-            sys.stderr.write(result.traceback)
+            sys.stderr.write(clean(result.traceback))
         for note in result.notes:
-            print(f"quiz exec: {note}", file=sys.stderr)
-        print(_status_line(result), file=sys.stderr)
+            print(f"quiz exec: {clean(note)}", file=sys.stderr)
+        print(clean(_status_line(result)), file=sys.stderr)
     return 0 if result.ok else 1

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.textsafe import clean, dumps
+from quiz.words import plural
 
 _GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     undone = {e.target for e in events if e.kind is Kind.UNDO}
     reviews = [e for e in events if e.kind is Kind.REVIEW]
     if args.json:
-        print(json.dumps({
+        print(dumps({
             "key": args.key,
             "state": card.state.label,
             "due": from_us(card.due).isoformat() if card.due is not None else None,
@@ -75,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     due = from_us(card.due).astimezone().strftime("%Y-%m-%d %H:%M") if card.due else "-"
     print(
-        f"{args.key}: {card.state.label}, due {due}, {card.reps} reviews, {card.lapses} lapses"
+        f"{args.key}: {card.state.label}, due {due}, {plural(card.reps, 'review', 'reviews')}, "
+        f"{plural(card.lapses, 'lapse', 'lapses')}"
         + (", suspended" if card.suspended else "")
         + (", leech" if card.leech else "")
     )
@@ -86,8 +89,9 @@ def run(args: argparse.Namespace) -> int:
         overridden = f"(proposed {proposed})" if proposed and proposed != grade else ""
         seconds = (e.duration_ms or 0) / 1000
         mark = "  [undone]" if e.uuid in undone else ""
+        # Answer text may come from an imported log: never let it drive the terminal.
         print(
-            f"  {when}  {grade:<5} {overridden:<16}  {e.outcome or '':<11} {seconds:6.1f}s  "
-            f"{_one_line(e.answer_text or '')}{mark}"
+            f"  {when}  {grade:<5} {overridden:<16}  {clean(e.outcome or ''):<11} "
+            f"{seconds:6.1f}s  {_one_line(clean(e.answer_text or ''))}{mark}"
         )
     return 0

@@ -27,14 +27,21 @@ def _fmt(value: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from quiz.commands.deck_ids import require_known_deck
     from quiz.srs import optimize
     from quiz.srs.store import DEFAULT_PRESET, PRESET_PREFIX, Store
+    from quiz.words import plural
 
     with Store.open() as store:
+        if args.deck:
+            require_known_deck(args, store, args.deck)
         logs = optimize.review_logs(store, args.deck)
         usable = optimize.usable_reviews(logs)
         scope = f"deck {args.deck}" if args.deck else "all decks"
-        print(f"{len(logs)} reviews in {scope}; {usable} made on a later day than the last one")
+        print(
+            f"{plural(len(logs), 'review', 'reviews')} in {scope}; {usable} made on a later day "
+            "than the last one"
+        )
         if usable < optimize.MIN_REVIEWS:
             more = optimize.MIN_REVIEWS - usable
             print(

@@ -58,6 +58,7 @@ def _duration(seconds: float) -> str:
 def run(args: argparse.Namespace) -> int:
     from quiz.srs.stats import compute_stats
     from quiz.srs.store import Store
+    from quiz.words import plural
 
     with Store.open() as store:
         store.check_damage()  # a damaged page can hide reviews without any error
@@ -69,9 +70,9 @@ def run(args: argparse.Namespace) -> int:
     studied = sum(1 for c in stats.reviews_per_day if c)
     new = "?" if s.new is None else str(s.new)
     lines = [
-        f"Today       {t.cards} cards, {t.reviews} reviews in {_duration(t.seconds)}, "
-        f"{t.again} again",
-        f"Streak      {stats.streak} day{'s' if stats.streak != 1 else ''}",
+        f"Today       {plural(t.cards, 'card', 'cards')}, "
+        f"{plural(t.reviews, 'review', 'reviews')} in {_duration(t.seconds)}, {t.again} again",
+        f"Streak      {plural(stats.streak, 'day', 'days')}",
         f"Cards       new {new} · learning {s.learning} · review {s.review} · "
         f"relearning {s.relearning} · suspended {s.suspended} (leeches {s.leech})",
         "",
@@ -87,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
         f"Forecast    next 30 days: {sum(stats.forecast)} due, today {stats.forecast[0]}, "
         f"tomorrow {stats.forecast[1]}",
         f"            |{spark(stats.forecast)}|",
-        f"Reviews     last 365 days: {sum(stats.reviews_per_day)} on {studied} days; "
-        f"all time {stats.total_reviews}",
+        f"Reviews     last 365 days: {sum(stats.reviews_per_day)} on "
+        f"{plural(studied, 'day', 'days')}; all time {stats.total_reviews}",
         f"            last 60 days |{spark(stats.reviews_per_day[-60:])}|",
     ]
     print("\n".join(lines))

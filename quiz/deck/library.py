@@ -57,7 +57,20 @@ def discover(extra: Sequence[Path], *, bundled: bool = True, user: bool = True) 
     user_decks = locations().user_decks
     if user and user_decks.is_dir():
         sources.append(user_decks)
+    check_deck_paths(extra)
     return expand([*sources, *extra])
+
+
+def check_deck_paths(paths: Iterable[Path]) -> None:
+    """A QuizError for a --decks path with no deck in it: asked for by name, so finding nothing
+    there is a mistake to point out, not to pass over in silence."""
+    for path in paths:
+        if path.is_dir() and not deck_files(path):
+            raise QuizError(
+                f"no deck file (*.yaml, *.yml) was found in {path}", title="Decks not found"
+            )
+        if not path.exists():
+            raise QuizError(f"{path}: no such deck file or folder", title="Decks not found")
 
 
 def _unique(paths: list[Path]) -> list[Path]:

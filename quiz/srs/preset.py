@@ -76,7 +76,14 @@ PRESET_KEYS = tuple(f.name for f in fields(Preset))
 
 def _check(ok: bool, key: str, value: object, accepts: str) -> None:
     if not ok:
-        raise QuizError(f"{key}: {value!r} is not valid; expected {accepts}", title="Preset")
+        raise QuizError(f"{key}: {_shown(value)} is not valid; expected {accepts}", title="Preset")
+
+
+def _shown(value: object) -> str:
+    """A value as the user wrote it, not as Python holds it (no tuple reprs)."""
+    if isinstance(value, tuple):
+        return f"{len(value)} {'value' if len(value) == 1 else 'values'}"
+    return repr(value)
 
 
 def validate(preset: Preset) -> Preset:
@@ -97,7 +104,7 @@ def validate(preset: Preset) -> Preset:
         _check(
             len(steps) <= 20 and all(1 <= s <= 366 * 86400 for s in steps),
             key,
-            steps,
+            format_steps(steps),
             "up to 20 steps, each from 1s to 366d",
         )
     _check(
@@ -112,7 +119,12 @@ def validate(preset: Preset) -> Preset:
     for i, (v, lo, hi) in enumerate(
         zip(p.parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
     ):
-        _check(math.isfinite(v) and lo <= v <= hi, f"parameters[{i}]", v, f"{lo} to {hi}")
+        _check(
+            math.isfinite(v) and lo <= v <= hi,
+            f"parameters: weight {i + 1} of {len(DEFAULT_PARAMETERS)}",
+            v,
+            f"{lo} to {hi}",
+        )
     _check(0 <= p.leech_threshold <= 99, "leech_threshold", p.leech_threshold, "0 to 99")
     _check(
         p.leech_action in LEECH_ACTIONS, "leech_action", p.leech_action, " or ".join(LEECH_ACTIONS)

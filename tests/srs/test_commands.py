@@ -55,7 +55,7 @@ def test_stats_json(studied: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_stats_text(studied: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
-    assert "Today       1 cards, 1 reviews in 0m 02s, 0 again" in out
+    assert "Today       1 card, 1 review in 0m 02s, 0 again" in out
     assert "True retention" in out and "Forecast" in out
 
 
@@ -118,5 +118,5 @@ def test_optimize_with_too_few_reviews_says_how_many_more(
 ) -> None:
     assert main(["optimize"]) == 0
     out = capsys.readouterr().out
-    assert "1 reviews in all decks; 0 made on a later day" in out
+    assert "1 review in all decks; 0 made on a later day" in out
     assert "512 more" in out

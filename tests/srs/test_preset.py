@@ -36,8 +36,16 @@ def test_invalid_values_name_the_key(key: str, text: str, message: str) -> None:
 def test_out_of_bounds_parameter_names_its_index() -> None:
     params = list(Preset().parameters)
     params[4] = 99.0
-    with pytest.raises(QuizError, match=r"parameters\[4\]: 99.0"):
+    with pytest.raises(QuizError, match=r"parameters: weight 5 of 21: 99.0 is not valid"):
         Preset().merged({"parameters": params})
+
+
+def test_errors_show_values_as_typed_not_as_python_holds_them() -> None:
+    with pytest.raises(QuizError) as caught:
+        Preset().merged({"parameters": [1.0, 2.0]})
+    assert caught.value.message == "parameters: 2 values is not valid; expected 21 numbers"
+    with pytest.raises(QuizError, match=r"learning_steps: '400d' is not valid"):
+        Preset().merged({"learning_steps": [400 * 86400]})
 
 
 def test_unknown_key() -> None:
