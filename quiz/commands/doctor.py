@@ -6,6 +6,7 @@ import argparse
 import json
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 from quiz import __version__
@@ -50,7 +51,9 @@ def _store_report(rebuild: bool, repair: bool) -> dict[str, Any]:
             what = "rebuild" if rebuild else "repair"
             raise QuizError(f"no review store at {path}: nothing to {what}", title="No store")
         return report
-    if repair:
+    if repair and _sound(path):
+        report["repair"] = "the database is sound: nothing to repair, nothing changed"
+    elif repair:
         from quiz.srs.repair import repair as repair_store
 
         saved = repair_store(path)
@@ -97,6 +100,16 @@ def _store_report(rebuild: bool, repair: bool) -> dict[str, Any]:
 
 
 _INTEGRITY_LIMIT = 100
+
+
+def _sound(path: Path) -> bool:
+    from quiz.srs.store import Store
+
+    try:
+        with Store.open(path) as store:
+            return store.integrity_problems(limit=1) == ([], False)
+    except QuizError:
+        return False
 
 
 def _integrity_summary(problems: list[str], more: bool) -> str:
@@ -158,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _store_lines(store: dict[str, Any]) -> list[str]:
     lines: list[str] = []
+    if store.get("repair"):
+        lines.append(store["repair"])
     repaired = store.get("repaired")
     if repaired:
         review_word = "review" if repaired["reviews"] == 1 else "reviews"

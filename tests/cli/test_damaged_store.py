@@ -104,3 +104,16 @@ def test_a_database_path_that_is_a_folder(
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert "is a folder, not a file" in err and "Traceback" not in err
+
+
+def test_doctor_repair_leaves_a_sound_database_alone(
+    quiz_home: Path, no_sandbox: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli.conftest import DECK
+    from tests.srs.damage import reviewed_store
+
+    reviewed_store(quiz_home / "quiz.db", DECK, 3)
+    before = sorted(p.name for p in quiz_home.iterdir())
+    assert main(["doctor", "--repair"]) == 0
+    assert "the database is sound: nothing to repair" in capsys.readouterr().out
+    assert sorted(p.name for p in quiz_home.iterdir()) == before
