@@ -17,9 +17,11 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widgets import Input, TextArea
 
 from quiz.config import AppConfig, load_config
 from quiz.errors import QuizError
+from quiz.i18n import N_, set_language
 from quiz.tui.engine import StoreEngine
 from quiz.tui.ports import Checker, Clock, Engine, LibraryLike
 from quiz.tui.screens.home import HomeScreen
@@ -30,7 +32,7 @@ class QuizApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "quiz"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", key_display="?", show=False)
+        Binding("question_mark", "help", N_("Help"), key_display="?", show=False)
     ]
 
     class LibraryLoaded(Message):
@@ -88,6 +90,15 @@ class QuizApp(App[int]):
     def _home(self) -> HomeScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `?` types itself in a text field: the footer must not offer Help there.
+        if action == "help":
+            focused = self.focused
+            if isinstance(focused, TextArea):
+                return focused.read_only
+            return not (isinstance(focused, Input) and not focused.disabled)
+        return True
+
     def action_help(self) -> None:
         from quiz.tui.screens.help import HelpScreen
 
@@ -108,6 +119,7 @@ def build_app(
 ) -> QuizApp:
     """The app, wired to the real decks, store and sandbox unless fakes are handed in."""
     config = config if config is not None else load_config()
+    set_language(lang or config.lang)
     clock = clock or utc_now
     extra = [Path(p).expanduser() for p in decks]
     if checker is None:

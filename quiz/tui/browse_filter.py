@@ -8,9 +8,10 @@ from datetime import datetime
 
 from quiz.deck.model import Card
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.tui.ports import CardInfoLike
 
-STATES = ("due", "new", "learning", "review", "suspended", "leech")
+STATES = ("due", "new", "learning", "review", "suspended", "buried", "leech")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ def parse_filter(text: str) -> Filter:
             words.append(token.lower())
             continue
         if not value:
-            raise QuizError(f"`{field}:` needs a value, e.g. `{field}:{_example(field)}`")
+            raise QuizError(
+                _("`{field}:` needs a value, e.g. `{field}:{example}`").format(
+                    field=field, example=_example(field)
+                )
+            )
         if field == "deck":
             decks.append(value.lower())
         elif field == "tag":
@@ -52,7 +57,11 @@ def parse_filter(text: str) -> Filter:
         elif value.lower() in STATES:
             states.add(value.lower())
         else:
-            raise QuizError(f"unknown `is:{value}`; use one of: {', '.join(STATES)}")
+            raise QuizError(
+                _("unknown `is:{value}`; use one of: {states}").format(
+                    value=value, states=", ".join(STATES)
+                )
+            )
     return Filter(tuple(decks), tuple(tags), frozenset(states), tuple(words))
 
 
@@ -72,7 +81,9 @@ def _has_state(row: BrowseRow, state: str, now: datetime) -> bool:
         return info.suspended
     if state == "leech":
         return info.leech
-    return info.due is not None and info.due <= now and not info.suspended
+    if state == "buried":
+        return info.buried
+    return info.due is not None and info.due <= now and not info.suspended and not info.buried
 
 
 def matches(flt: Filter, row: BrowseRow, now: datetime) -> bool:

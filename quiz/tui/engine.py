@@ -39,6 +39,10 @@ class StoreEngine:
 
         return compute_stats(self.store, self.clock, decks=list(decks))
 
+    def read_only_reason(self) -> str | None:
+        reason: str | None = self.store.read_only_reason
+        return reason
+
     def presets(self) -> Presets:
         return self.store.presets()
 

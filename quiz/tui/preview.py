@@ -17,14 +17,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.highlight import highlight
 from textual.message import Message
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz.deck.model import Card, CardType, Deck
 from quiz.errors import QuizError
 from quiz.sandbox.protocol import Runner
+from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.preview_card import answer_key, check_lines
 from quiz.tui.screens.study_card import answer_widget, shown_code
+from quiz.tui.widgets.footer import QuizFooter
 
 PENDING, PROVEN, FAILED, SELF = "…", "✓", "✗", "–"
 
@@ -68,13 +70,13 @@ class PreviewApp(App[int]):
             yield OptionList(id="preview-cards")
             with VerticalScroll(id="preview-card"):
                 yield Static(id="preview-meta")
-                yield Markdown(id="preview-prompt")
+                yield DeckMarkdown(id="preview-prompt")
                 yield Static(id="preview-code", markup=False)
                 yield Vertical(id="preview-answer")
                 yield Static(id="preview-key")
                 yield Static(id="preview-check")
         yield Static(id="preview-status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.sub_title = str(self.path)

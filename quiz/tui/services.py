@@ -27,9 +27,17 @@ def load_real_library(extra: Sequence[Path]) -> LibraryLike:
     Runs in a worker thread, so it also imports the review engine, which the UI thread needs
     next: those imports then cost the UI thread nothing.
     """
-    from quiz.deck.library import discover, load_library
+    from quiz.deck.library import Library, discover, load_library
 
-    library = load_library(discover(extra))
+    # The user's decks first: a copy of a bundled deck (made by `e`) keeps its id and takes
+    # the bundled deck's place, instead of being refused as a second deck with that id.
+    own = load_library(discover(extra, bundled=False))
+    taken = {deck.id for deck in own.decks}
+    bundled = load_library(discover((), user=False))
+    library = Library(
+        [deck for deck in bundled.decks if deck.id not in taken] + list(own.decks),
+        list(bundled.failures) + list(own.failures),
+    )
     import quiz.srs.collection
     import quiz.srs.store  # noqa: F401
 

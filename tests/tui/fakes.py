@@ -199,6 +199,7 @@ class FakeCollection:
             due=self.clock() + timedelta(days=3) if answered else None,
             stability=3.2 if answered else None,
             suspended=card_key in self.suspended,
+            buried=card_key in self.buried,
             flag=self.flags.get(card_key, 0),
         )
 
@@ -253,6 +254,10 @@ class FakeEngine:
         self.current: FakeCollection | None = None
         self.stored = Presets()
         self.saved: list[tuple[str | None, dict[str, Any]]] = []
+        self.read_only: str | None = None  # a reason, to play a store that cannot be written
+
+    def read_only_reason(self) -> str | None:
+        return self.read_only
 
     def collection(self, decks: Sequence[Deck]) -> FakeCollection:
         if self.current is None:

@@ -9,12 +9,22 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from quiz.errors import QuizError
+from quiz.i18n import N_, _
 from quiz.tui.browse_filter import BrowseRow, parse_filter, select
 from quiz.tui.formatting import relative
 from quiz.tui.services import Services
+from quiz.tui.widgets.footer import QuizFooter
+
+# Card states as Browse shows them; the keys are the store's names.
+STATE_NAMES = {
+    "new": N_("new"),
+    "learning": N_("learning"),
+    "review": N_("review"),
+    "relearning": N_("relearning"),
+}
 
 # Fixed widths keep the useful columns on an 80-column screen; Tags takes what is left.
 COLUMNS: tuple[tuple[str, int | None], ...] = (
@@ -32,8 +42,8 @@ COLUMNS: tuple[tuple[str, int | None], ...] = (
 class BrowseScreen(Screen[None]):
     HELP = (
         "Type to search: `deck:ID`, `tag:NAME`, `is:due`, `is:new`, `is:learning`, `is:review`, "
-        "`is:suspended`, `is:leech` and free words combine (all must match). Enter opens a card "
-        "with its whole history."
+        "`is:suspended`, `is:buried`, `is:leech` and free words combine (all must match). "
+        "Enter opens a card with its whole history."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/"),
@@ -53,13 +63,13 @@ class BrowseScreen(Screen[None]):
         yield Header(show_clock=False, icon="◆")
         yield Input(
             placeholder=(
-                "search: deck:ID tag:NAME is:due|new|learning|review|suspended|leech words…"
+                "search: deck:ID tag:NAME is:due|new|review|buried… words"
             ),
             id="browse-search",
         )
         yield Static(id="browse-status")
         yield DataTable(id="browse-table", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "browse"
@@ -103,7 +113,12 @@ class BrowseScreen(Screen[None]):
     @staticmethod
     def _cells(row: BrowseRow, now: datetime) -> list[Text]:
         info, card = row.info, row.card
-        state = "suspended" if info.suspended else info.state
+        if info.suspended:
+            state = _("suspended")
+        elif info.buried:
+            state = _("buried")
+        else:
+            state = _(STATE_NAMES.get(info.state, info.state))
         if info.leech:
             state += " · leech"
         stability = f"{info.stability:.1f}d" if info.stability is not None else "—"
@@ -111,7 +126,7 @@ class BrowseScreen(Screen[None]):
             Text(card.deck_id),
             Text(card.id),
             Text(card.type.value),
-            Text(state, style="dim" if info.suspended else ""),
+            Text(state, style="dim" if info.suspended or info.buried else ""),
             Text(relative(info.due, now) if info.due else "—"),
             Text(stability, justify="right"),
             Text(str(info.lapses), justify="right"),

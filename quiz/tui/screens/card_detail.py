@@ -11,12 +11,14 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.highlight import highlight
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Markdown, Static
+from textual.widgets import DataTable, Static
 
 from quiz.deck.model import Card
 from quiz.tui.formatting import relative
+from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.ports import CardInfoLike
 from quiz.tui.services import Services
+from quiz.tui.widgets.footer import QuizFooter
 
 HISTORY_COLUMNS = ("When", "Grade", "Proposed", "Outcome", "Answer", "Time")
 
@@ -64,13 +66,13 @@ class CardDetailScreen(ModalScreen[None]):
             )
             if card.pos is not None:
                 yield Static(Content.styled(str(card.pos), "dim"))
-            yield Markdown(card.prompt.get(lang), id="detail-prompt")
+            yield DeckMarkdown(card.prompt.get(lang), id="detail-prompt")
             if card.code:
                 yield Static(highlight(card.code, language="python"), id="detail-code")
             yield Static(id="detail-info")
             yield Static(Content.styled("History", "bold"), id="detail-history-title")
             yield DataTable(id="detail-history", cursor_type="row")
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,27 +8,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
+
+from quiz.i18n import N_, _
+from quiz.tui.widgets.footer import QuizFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "No"),
-        Binding("y", "answer(True)", "Yes"),
+        Binding("escape,n", "answer(False)", N_("No")),
+        Binding("y", "answer(True)", N_("Yes")),
     ]
 
-    def __init__(self, question: str, verb: str) -> None:
+    def __init__(self, question: str, verb: str, variant: ButtonVariant = "error") -> None:
         super().__init__()
         self.question = question
         self.verb = verb
+        self.variant: ButtonVariant = variant
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.question, markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="confirm-no")
-                yield Button(self.verb, variant="error", id="confirm-yes")
-        yield Footer(compact=True, show_command_palette=False)
+                yield Button(_("Cancel"), id="confirm-no")
+                yield Button(self.verb, variant=self.variant, id="confirm-yes")
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -9,21 +9,23 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from quiz.deck.model import CardType
+from quiz.i18n import N_, _
 from quiz.tui.services import Services
+from quiz.tui.widgets.footer import QuizFooter
 
 
 class CustomStudyScreen(ModalScreen[None]):
-    HELP = (
+    HELP = N_(
         "Custom study goes through every card of a deck (or with a tag, or of one type) in "
         "order, checking your answers as usual, without changing when they are due."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Cancel"),
-        Binding("ctrl+s", "start", "Start", priority=True),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("escape", "close", N_("Cancel")),
+        Binding("ctrl+s", "start", N_("Start"), priority=True),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
     ]
 
     def __init__(self, services: Services, deck_id: str | None = None) -> None:
@@ -35,28 +37,40 @@ class CustomStudyScreen(ModalScreen[None]):
         lang = self.services.lang
         decks = sorted(self.services.decks, key=lambda d: d.title.get(lang).lower())
         tags = sorted({tag for deck in decks for card in deck.cards for tag in card.tags})
+        # Compact fields and buttons: the whole dialog fits on an 80x24 terminal.
         with Vertical(id="custom", classes="dialog"):
-            yield Static(Content.styled("Custom study", "bold"), classes="dialog-title")
+            yield Static(Content.styled(_("Custom study"), "bold"), classes="dialog-title")
             yield Static(
-                Content.styled("Review cards ahead of schedule; your schedule stays.", "dim")
+                Content.styled(_("Review cards ahead of schedule; your schedule stays."), "dim")
             )
-            yield Label("Deck")
-            yield Select(
-                [(d.title.get(lang), d.id) for d in decks],
-                prompt="All decks",
-                value=self.deck_id if self.deck_id is not None else Select.NULL,
-                id="custom-deck",
-            )
-            yield Label("Tag")
-            yield Select([(t, t) for t in tags], prompt="Any tag", id="custom-tag")
-            yield Label("Card type")
-            yield Select(
-                [(t.value, t.value) for t in CardType], prompt="Any type", id="custom-type"
-            )
+            with Horizontal(classes="custom-row"):
+                yield Label(_("Deck"))
+                yield Select(
+                    [(d.title.get(lang), d.id) for d in decks],
+                    prompt=_("All decks"),
+                    value=self.deck_id if self.deck_id is not None else Select.NULL,
+                    id="custom-deck",
+                    compact=True,
+                )
+            with Horizontal(classes="custom-row"):
+                yield Label(_("Tag"))
+                yield Select(
+                    [(t, t) for t in tags], prompt=_("Any tag"), id="custom-tag", compact=True
+                )
+            with Horizontal(classes="custom-row"):
+                yield Label(_("Card type"))
+                yield Select(
+                    [(t.value, t.value) for t in CardType],
+                    prompt=_("Any type"),
+                    id="custom-type",
+                    compact=True,
+                )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="custom-cancel")
-                yield Button("Start  ^s", variant="primary", id="custom-start")
-        yield Footer(compact=True, show_command_palette=False)
+                yield Button(_("Cancel"), id="custom-cancel", compact=True)
+                yield Button(
+                    _("Start  ^s"), variant="primary", id="custom-start", compact=True
+                )
+        yield QuizFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -77,7 +91,7 @@ class CustomStudyScreen(ModalScreen[None]):
         cards = self.services.collection.cram(deck_id, tag)
         cards = [card for card in cards if kind is None or card.type.value == kind]
         if not cards:
-            self.notify("No cards match: pick another deck or tag.", severity="warning")
+            self.notify(_("No cards match: pick another deck or tag."), severity="warning")
             return
         self.dismiss(None)
         self.app.push_screen(StudyScreen(self.services, deck_id=deck_id, cram=cards))

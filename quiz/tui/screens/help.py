@@ -10,7 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
+
+from quiz.tui.widgets.footer import QuizFooter
 
 # Textual's own housekeeping keys: always there, never what a learner looks for.
 _BUILT_IN = {
@@ -66,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
                 ),
                 id="help-foot",
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -10,12 +10,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.tui.formatting import study_time
 from quiz.tui.services import Services
 from quiz.tui.widgets.deck_table import ALL_DECKS, DeckRow, DeckTable
+from quiz.tui.widgets.footer import QuizFooter
 
 
 class HomeScreen(Screen[None]):
@@ -49,13 +51,14 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         with Vertical(id="home"):
-            yield Static("Loading decks…", id="home-status")
+            yield Static(_("Loading decks…"), id="home-status")
+            yield Static(id="home-warning", classes="-empty")
             yield DeckTable(id="home-decks")
             yield Static(id="home-today")
             yield Static(id="home-sandbox")
             with VerticalScroll(id="home-failures", classes="-empty"):
                 yield Static(id="home-failures-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.title = "quiz"
@@ -93,9 +96,28 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-today", Static).update(
             Content.assemble(("Studied today  ", "dim"), study_time(seconds))
         )
+        self._show_save_warning()
         self._show_failures()
         self._show_sandbox_state()
         self.query_one(DeckTable).focus()
+
+    def _show_save_warning(self) -> None:
+        """Say before the first card, not after it, that answers will not be kept."""
+        try:
+            reason = self.services.engine.read_only_reason()
+        except QuizError as exc:
+            reason = exc.message
+        box = self.query_one("#home-warning", Static)
+        box.set_class(reason is None, "-empty")
+        if reason is not None:
+            box.update(
+                Content.assemble(
+                    (_("⚠ Reviews cannot be saved: "), "$text-error bold"),
+                    (reason, "$text-error"),
+                    "\n",
+                    (_("Answers cannot be kept until this is fixed (`quiz doctor` helps)."), "dim"),
+                )
+            )
 
     def show_error(self, error: QuizError) -> None:
         """The decks or the store could not be opened: say why where the decks would be."""

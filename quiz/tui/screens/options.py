@@ -11,11 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 
 from quiz.errors import QuizError
 from quiz.srs.preset import Preset, format_value, parse_value, validate
 from quiz.tui.services import Services
+from quiz.tui.widgets.footer import QuizFooter
 
 DEFAULT_SCOPE = "*default*"
 
@@ -88,7 +89,7 @@ class OptionsScreen(Screen[None]):
                         )
                         yield Static(help_text, classes="option-help", id=f"opt-{key}-help")
             yield Button("Save  ^s", variant="primary", id="options-save", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "options"

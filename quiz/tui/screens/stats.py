@@ -12,10 +12,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from quiz.tui.formatting import study_time
 from quiz.tui.services import Services
+from quiz.tui.widgets.footer import QuizFooter
 from quiz.tui.widgets.heatmap import YearHeatmap
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class StatsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         yield VerticalScroll(id="stats")
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "stats"

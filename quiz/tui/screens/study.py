@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,8 @@ from textual.widgets import Button, Static
 
 from quiz.deck.model import CardType
 from quiz.errors import QuizError
+from quiz.i18n import N_, _
+from quiz.paths import bundled_decks_dir, locations
 from quiz.tui.screens.study_flow import StudyFlow
 from quiz.tui.widgets.code_answer import CodeAnswer
 
@@ -40,30 +43,42 @@ class StudyScreen(StudyFlow):
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Submit", priority=True),
-        Binding("ctrl+enter,alt+enter", "submit", "Submit", show=False, priority=True),
-        Binding("ctrl+r", "run", "Run", priority=True),
-        Binding("1", "grade(1)", "Grade", key_display="1-4"),
-        Binding("2", "grade(2)", "Hard", show=False),
-        Binding("3", "grade(3)", "Good", show=False),
-        Binding("4", "grade(4)", "Easy", show=False),
-        Binding("space", "accept", "Accept"),
-        Binding("enter", "accept", "Accept", show=False),
-        Binding("i", "focus_answer", "Answer"),
-        Binding("h", "hint", "Hint"),
-        Binding("u", "undo", "Undo"),
-        Binding("minus", "bury", "Bury", key_display="-"),
-        Binding("exclamation_mark", "suspend", "Suspend", key_display="!"),
-        Binding("f", "flag", "Flag"),
-        Binding("e", "edit", "Edit"),
-        Binding("escape", "leave", "Home"),
-        Binding("pagedown", "scroll_body(1)", "Scroll down", show=False),
-        Binding("pageup", "scroll_body(-1)", "Scroll up", show=False),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("ctrl+s", "submit", N_("Submit"), priority=True),
+        Binding("ctrl+enter,alt+enter", "submit", N_("Submit"), show=False, priority=True),
+        Binding("ctrl+r", "run", N_("Run"), priority=True),
+        Binding("1", "grade(1)", N_("Grade"), key_display="1-4"),
+        Binding("2", "grade(2)", N_("Hard"), show=False),
+        Binding("3", "grade(3)", N_("Good"), show=False),
+        Binding("4", "grade(4)", N_("Easy"), show=False),
+        Binding("space", "accept", N_("Accept")),
+        Binding("enter", "accept", N_("Accept"), show=False),
+        Binding("i", "focus_answer", N_("Answer")),
+        # F2 and F3 work in a text field too (priority); h and u only outside one. ctrl+h is
+        # Backspace in most terminals and ctrl+z is the editor's own undo, hence F-keys.
+        Binding("f2", "hint", N_("Hint"), key_display="F2", priority=True),
+        Binding("h", "hint", N_("Hint"), show=False),
+        Binding("f3", "undo", N_("Undo"), key_display="F3", priority=True),
+        Binding("u", "undo", N_("Undo"), show=False),
+        Binding("minus", "bury", N_("Bury"), key_display="-"),
+        Binding("exclamation_mark", "suspend", N_("Suspend"), key_display="!", show=False),
+        Binding("f", "flag", N_("Flag"), show=False),
+        Binding("e", "edit", N_("Edit")),
+        Binding("escape", "leave_field", N_("Leave field")),
+        Binding("escape", "leave", N_("Home")),
+        Binding("pagedown", "scroll_body(1)", N_("Scroll down"), show=False),
+        Binding("pageup", "scroll_body(-1)", N_("Scroll up"), show=False),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         shown, phase = self.shown, self.phase
+        # While a text field has the focus, a letter or `-` types itself: the footer must not
+        # offer it as a command. Esc then leaves the field rather than the screen.
+        typing = self._typing()
+        if typing and action in ("bury", "suspend", "flag", "edit", "focus_answer", "leave"):
+            return False
+        if action == "leave_field":
+            return typing or self._focus_is_choice()
         if action == "submit":
             return shown is not None and (phase in ("answering", "checking") or self._may_retry())
         if action == "run":
@@ -120,8 +135,12 @@ class StudyScreen(StudyFlow):
     def action_focus_answer(self) -> None:
         self._focus_answer()
 
+    def action_leave_field(self) -> None:
+        """Esc in a text field or the options: out of it, so the letter keys work."""
+        self.set_focus(None)
+
     def action_leave(self) -> None:
-        """Esc: out of a text field first (so letter keys work), then back to the home screen."""
+        """Esc: out of a focused button first, then back to the home screen."""
         if self._typing() or self._focus_is_choice() or isinstance(self.focused, Button):
             self.set_focus(None)
             return
@@ -182,31 +201,86 @@ class StudyScreen(StudyFlow):
         self.notify("Flagged" if shown.flag else "Flag removed")
 
     def action_edit(self) -> None:
-        """Open the card's YAML at its line; reload the deck and show the card again on return."""
+        """Open the card's YAML at its line; reload the deck on return.
+
+        A bundled deck lives inside the installed package, where edits are lost on the next
+        install: offer to copy it into the user's decks folder first (the copy then replaces
+        the bundled deck, history and all, since it keeps the deck id).
+        """
         shown = self.shown
         if shown is None:
             return
         pos = shown.card.pos
         path = Path(pos.file if pos is not None else shown.deck.path)
         if not path.is_file():
-            self.notify(f"{shown.key}: its deck file is not on disk", severity="error")
+            self.notify(
+                _("{key}: its deck file is not on disk").format(key=shown.key), severity="error"
+            )
             return
-        command = editor_command(self.services.editor, path, pos.line if pos is not None else 1)
-        self.workers.cancel_group(self, "check")
+        line = pos.line if pos is not None else 1
+        if not is_bundled(path):
+            self._open_editor(path, line)
+            return
+        from quiz.tui.screens.confirm import ConfirmScreen
+
+        target = locations().user_decks / path.name
+        question = _(
+            "{name} is a bundled deck: edits to it are lost when quiz is reinstalled.\n"
+            "Copy it to your decks folder ({folder}) and edit the copy?"
+        ).format(name=path.name, folder=target.parent)
+
+        def copy_then_edit(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                copy_deck(path, target)
+            except QuizError as exc:
+                self.notify(exc.message, title=exc.title, severity="error", timeout=10)
+                return
+            self._open_editor(target, line)
+
+        self.app.push_screen(
+            ConfirmScreen(question, _("Copy and edit"), variant="primary"), copy_then_edit
+        )
+
+    def _open_editor(self, path: Path, line: int) -> None:
+        shown = self.shown
+        if shown is None:
+            return
+        command = editor_command(self.services.editor, path, line)
+        judged = self.phase == "judged"
+        if not judged:
+            self.workers.cancel_group(self, "check")
         try:
             code = self._edit(command)
             if code != 0:
-                self.notify(f"{command[0]} exited with status {code}", severity="warning")
+                self.notify(
+                    _("{editor} exited with status {code}").format(editor=command[0], code=code),
+                    severity="warning",
+                )
             deck = self.services.reload_deck(path)
         except QuizError as exc:
             self.notify(exc.message, title=exc.title, severity="error", timeout=10)
             return
         card = deck.card(shown.card.id)
+        if judged:
+            # The verdict waits for its grade: keep it; the edited card shows from next time.
+            shown.deck = deck
+            self.notify(
+                _("Reloaded {name}; grade this answer, the edited card shows next time.").format(
+                    name=path.name
+                )
+            )
+            return
         if card is None:
-            self.notify(f"{shown.key} is gone from {path.name}; on to the next card.")
+            self.notify(
+                _("{key} is gone from {name}; on to the next card.").format(
+                    key=shown.key, name=path.name
+                )
+            )
             self.next_card()
             return
-        self.notify(f"Reloaded {path.name}")
+        self.notify(_("Reloaded {name}").format(name=path.name))
         self.show_card(card)
 
     def _edit(self, command: list[str]) -> int:
@@ -219,8 +293,32 @@ class StudyScreen(StudyFlow):
             return _run(command)
 
 
+def is_bundled(path: Path) -> bool:
+    """True for a deck file shipped inside the package (or the checkout's decks/)."""
+    return path.resolve().is_relative_to(bundled_decks_dir().resolve())
+
+
+def copy_deck(source: Path, target: Path) -> None:
+    """Copy a bundled deck into the user's decks folder; an existing copy is kept as it is."""
+    if target.exists():
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        raise QuizError(
+            _("cannot copy {name} to {folder}: {reason}").format(
+                name=source.name, folder=target.parent, reason=exc.strerror or exc
+            ),
+            title=_("Edit"),
+        ) from exc
+
+
 def _run(command: list[str]) -> int:
     try:
         return subprocess.run(command, check=False).returncode
     except OSError as exc:
-        raise QuizError(f"cannot start the editor {command[0]!r}: {exc}", title="Editor") from exc
+        raise QuizError(
+            _("cannot start the editor {editor!r}: {reason}").format(editor=command[0], reason=exc),
+            title=_("Editor"),
+        ) from exc

@@ -10,16 +10,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container, VerticalScroll
 from textual.content import Content
-from textual.highlight import highlight
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, Static, TextArea
+from textual.timer import Timer
+from textual.widgets import Input, Markdown, Static, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from quiz.deck.model import Card, CardType
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import RunResult
+from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.ports import JudgementLike, Response
 from quiz.tui.screens.study_card import (
     Shown,
@@ -33,10 +35,14 @@ from quiz.tui.services import Services
 from quiz.tui.widgets.answer import AnswerWidget
 from quiz.tui.widgets.choice_answer import ChoiceAnswer, ChoiceList
 from quiz.tui.widgets.code_answer import CodeAnswer
+from quiz.tui.widgets.code_block import CodeBlock
+from quiz.tui.widgets.footer import QuizFooter
 from quiz.tui.widgets.grade_bar import GradeBar
 from quiz.tui.widgets.run_output import Spinner
 from quiz.tui.widgets.study_header import StudyHeader
 from quiz.tui.widgets.verdict import Verdict
+
+RETRY_SECONDS = 3
 
 
 class StudyFlow(Screen[None]):
@@ -68,6 +74,8 @@ class StudyFlow(Screen[None]):
         self.phase = "answering"
         self.tally = Tally()
         self.started_at = services.clock()
+        self._pending: Rating | None = None  # a grade the store has not taken yet
+        self._retry_timer: Timer | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -76,16 +84,17 @@ class StudyFlow(Screen[None]):
         # Not focusable: Tab moves between answer fields only; the page keys scroll the body.
         with VerticalScroll(id="study-body", can_focus=False):
             yield Static(id="study-meta")
-            yield Markdown(id="study-prompt")
-            yield Static(id="study-code", markup=False)
+            yield DeckMarkdown(id="study-prompt")
+            yield CodeBlock(id="study-code")
             yield Container(id="study-answer")
             yield Static(id="study-hint", classes="-empty")
             yield Spinner(id="study-spinner")
             yield Static(id="study-warming", classes="-empty")
             yield Verdict(id="study-verdict")
+            yield Static(id="study-save", classes="-empty")
         # Outside the scrolling body, so the grades are on screen however long the verdict is.
         yield GradeBar(id="study-grades", classes="-empty")
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def _title(self) -> str:
         if self.cram is not None:
@@ -148,10 +157,12 @@ class StudyFlow(Screen[None]):
         self.query_one("#study-meta", Static).update(self._meta(instance))
         self.query_one("#study-prompt", Markdown).update(instance.prompt.get(lang))
         code = shown_code(instance)
-        code_box = self.query_one("#study-code", Static)
+        code_box = self.query_one("#study-code", CodeBlock)
         code_box.set_class(code is None, "-empty")
-        code_box.update(highlight(code, language="python") if code else "")
+        code_box.show(code)
         self._set_hint(None)
+        self._stop_retry()
+        self._set_save_problem(None)
         self.query_one(Spinner).stop()
         self.query_one(Verdict).clear()
         self.query_one("#study-grades").add_class("-empty")
@@ -267,9 +278,19 @@ class StudyFlow(Screen[None]):
                 correct = correct_choices(shown.instance, shown.judgement)
                 if correct is not None:
                     answer.mark(correct)
-        self.query_one(Verdict).show(verdict_view(shown, self.services.lang))
+        verdict = self.query_one(Verdict)
+        verdict.show(verdict_view(shown, self.services.lang))
         self._propose()
         self.refresh_bindings()
+        # On a short terminal the verdict starts below the answer: bring its headline up, after
+        # the focus change above has scrolled to the focused widget.
+        self.call_after_refresh(self._show_verdict)
+
+    def _show_verdict(self) -> None:
+        verdict = self.query_one(Verdict)
+        if self.phase == "judged" and verdict.is_shown:
+            body = self.query_one("#study-body", VerticalScroll)
+            body.scroll_to_widget(verdict, animate=False, top=True)
 
     def _may_retry(self) -> bool:
         """Only code cards take a retry: their verdict shows a traceback, never the solution."""
@@ -313,7 +334,18 @@ class StudyFlow(Screen[None]):
         if shown is None or self.phase != "judged" or shown.proposed is None:
             return
         outcome = shown.outcome or Outcome.SELF_GRADED
-        if self.cram is None:
+        if self.cram is None and not self._save(shown, rating, outcome):
+            return
+        self.tally.cards += 1
+        if outcome is not Outcome.SELF_GRADED:
+            self.tally.judged += 1
+            self.tally.passed += outcome is Outcome.PASS
+        self.next_card()
+
+    def _save(self, shown: Shown, rating: Rating, outcome: Outcome) -> bool:
+        """Log the answer. False when it must stay pending: the store may take it a bit later."""
+        self._stop_retry()
+        try:
             self.services.collection.answer(
                 shown.key,
                 rating,
@@ -323,11 +355,47 @@ class StudyFlow(Screen[None]):
                 duration_ms=shown.duration_ms(),
                 instance=dict(shown.instance.instance),
             )
-        self.tally.cards += 1
-        if outcome is not Outcome.SELF_GRADED:
-            self.tally.judged += 1
-            self.tally.passed += outcome is Outcome.PASS
-        self.next_card()
+        except QuizError as exc:
+            self._pending = rating
+            if not getattr(exc, "retryable", True):
+                # Read-only or damaged: waiting will not help, and moving on would lose it.
+                self._set_save_problem(
+                    _("Not saved: {reason}\nYour answer cannot be kept; Esc goes home.").format(
+                        reason=exc.message
+                    )
+                )
+                self.notify(exc.message, title=_("Not saved"), severity="error", timeout=15)
+                return False
+            # Locked by another program, or the disk is full: keep the answer and try again.
+            self._set_save_problem(
+                _(
+                    "Not saved yet: {reason}\nYour answer is kept: retrying every {seconds} s, "
+                    "or press the grade again."
+                ).format(reason=exc.message, seconds=RETRY_SECONDS)
+            )
+            self._retry_timer = self.set_timer(RETRY_SECONDS, self._retry_save)
+            return False
+        self._set_save_problem(None)
+        return True
+
+    def _retry_save(self) -> None:
+        self._retry_timer = None
+        rating = self._pending
+        if rating is not None and self.phase == "judged":
+            self.grade(rating)
+
+    def _stop_retry(self) -> None:
+        self._pending = None
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+
+    def _set_save_problem(self, text: str | None) -> None:
+        box = self.query_one("#study-save", Static)
+        box.set_class(text is None, "-empty")
+        box.update(Content.styled(f"⚠ {text}", "$text-error") if text else "")
+        if text:
+            self.call_after_refresh(box.scroll_visible, animate=False)
 
     # -- code cards: run without grading -------------------------------------------------------
 
@@ -398,7 +466,10 @@ class StudyFlow(Screen[None]):
 
     def _typing(self) -> bool:
         """True while a text field has the focus: letter keys type, they are not commands."""
-        return isinstance(self.focused, Input | TextArea)
+        focused = self.focused
+        if isinstance(focused, TextArea):
+            return not focused.read_only
+        return isinstance(focused, Input) and not focused.disabled
 
     def _focus_is_choice(self) -> bool:
         return isinstance(self.focused, ChoiceList)

@@ -11,9 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from quiz.tui.formatting import clock_time, relative
+from quiz.tui.widgets.footer import QuizFooter
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class SummaryScreen(ModalScreen[None]):
             ]
             yield Static(Content("\n").join(rows), id="summary-lines")
             yield Button("Back to decks", variant="primary", id="summary-close")
-        yield Footer(compact=True, show_command_palette=False)
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.query_one(Button).focus()

@@ -9,8 +9,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Markdown, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
+from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.ports import Response
 
 
@@ -111,7 +112,7 @@ class FlipAnswer(AnswerWidget):
         yield Static(
             "Recall the answer, then press space to see it.", id="flip-cover", classes="answer-hint"
         )
-        yield Markdown(self._answer, id="flip-answer")
+        yield DeckMarkdown(self._answer, id="flip-answer")
 
     def response(self) -> Response:
         return Response()

@@ -13,9 +13,11 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from quiz.i18n import N_, _
 from quiz.tui.inline import inline
 from quiz.tui.ports import Response
 from quiz.tui.widgets.answer import AnswerWidget
+from quiz.tui.wrapping import hang
 
 
 class ChoiceList(Widget, can_focus=True):
@@ -28,13 +30,13 @@ class ChoiceList(Widget, can_focus=True):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(str(n), f"toggle_option({n - 1})", f"Toggle {n}", show=False)
+            Binding(str(n), f"toggle_option({n - 1})", N_("Toggle"), show=False)
             for n in range(1, 10)
         ),
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("space", "toggle_cursor", "Toggle", show=False),
-        Binding("enter", "submit", "Submit"),
+        Binding("up,k", "move(-1)", N_("Up"), show=False),
+        Binding("down,j", "move(1)", N_("Down"), show=False),
+        Binding("space", "toggle_cursor", N_("Toggle"), show=False),
+        Binding("enter", "submit", N_("Submit")),
     ]
 
     cursor: reactive[int] = reactive(0)
@@ -47,7 +49,14 @@ class ChoiceList(Widget, can_focus=True):
         self.frozen = False
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return sum(max(1, len(self._line(i).wrap(max(width, 1)))) for i in range(len(self.options)))
+        return sum(len(self._wrapped(i, width)) for i in range(len(self.options)))
+
+    def _wrapped(self, index: int, width: int) -> list[Content]:
+        # Continuation lines start under the option's text, not under its checkbox.
+        return hang(self._line(index), max(width, 1), self._head_width(index))
+
+    def _head_width(self, index: int) -> int:
+        return len(f"› [ ] {index + 1}. ")
 
     def _line(self, index: int) -> Content:
         chosen = index in self.chosen
@@ -58,17 +67,21 @@ class ChoiceList(Widget, can_focus=True):
         if self.correct is not None:
             if index in self.correct:
                 mark = Content.styled(
-                    "  ✓ right" + ("" if chosen else " (missed)"), "$text-success bold"
+                    "  " + (_("✓ right") if chosen else _("✓ right (missed)")),
+                    "$text-success bold",
                 )
                 style = "$text-success"
             elif chosen:
-                mark = Content.styled("  ✗ wrong", "$text-error bold")
+                mark = Content.styled("  " + _("✗ wrong"), "$text-error bold")
                 style = "$text-error"
         head = Content.styled(f"{pointer} {box} {index + 1}. ", style)
         return Content.assemble(head, inline(self.options[index], style), mark)
 
     def render(self) -> Content:
-        return Content("\n").join(self._line(i) for i in range(len(self.options)))
+        width = self.content_size.width
+        return Content("\n").join(
+            line for i in range(len(self.options)) for line in self._wrapped(i, width)
+        )
 
     def action_toggle_option(self, index: int) -> None:
         if self.frozen or not 0 <= index < len(self.options):
@@ -97,7 +110,7 @@ class ChoiceList(Widget, can_focus=True):
         width = max(self.content_size.width, 1)
         line = 0
         for index in range(len(self.options)):
-            height = max(1, len(self._line(index).wrap(width)))
+            height = len(self._wrapped(index, width))
             if line <= event.y < line + height:
                 self.action_toggle_option(index)
                 return

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -13,6 +14,7 @@ from textual.widgets import Markdown, Static
 
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import RunResult
+from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.widgets.run_output import describe_run
 
 _HEADLINES = {
@@ -64,6 +66,7 @@ class Verdict(Vertical):
     Verdict > #verdict-diff { border: round $secondary; padding: 0 1; }
     Verdict > #verdict-detail { color: $text-muted; }
     Verdict > #verdict-run { border-left: outer $error; padding: 0 1; }
+    Verdict > #verdict-run.-passed { border-left: outer $success; }
     Verdict > #verdict-explain { padding: 0; margin: 1 0 0 0; }
     Verdict > #verdict-refs { color: $text-muted; }
     Verdict .-empty { display: none; }
@@ -77,7 +80,7 @@ class Verdict(Vertical):
         yield Static(id="verdict-diff")
         yield Static(id="verdict-detail", markup=False)
         yield Static(id="verdict-run")
-        yield Markdown(id="verdict-explain")
+        yield DeckMarkdown(id="verdict-explain")
         yield Static(id="verdict-refs")
 
     def _set(self, selector: str, content: Content | str | None) -> None:
@@ -102,14 +105,33 @@ class Verdict(Vertical):
         self._set("#verdict-diff", diff_lines(given, truth) if diff else None)
         self._set("#verdict-detail", view.detail)
         run = view.run
-        failed_run = run is not None and (run.traceback or not run.ok)
-        self._set("#verdict-run", describe_run(run) if run is not None and failed_run else None)
+        # A pass shows its run too: what the learner's code printed is worth seeing.
+        self._set("#verdict-run", describe_run(run) if run is not None else None)
+        self.query_one("#verdict-run").set_class(
+            run is not None and run.ok and not run.traceback, "-passed"
+        )
         explain = self.query_one("#verdict-explain", Markdown)
-        explain.set_class(not view.explain, "-empty")
-        explain.update(view.explain or "")
+        # Hidden until the new text is parsed (in a thread): never the last card's explanation.
+        explain.add_class("-empty")
+        if view.explain:
+            self._reveal_explain(view.explain)
         refs = Content("\n").join(Content.styled(f"↗ {ref}", f"link {ref}") for ref in view.refs)
         self._set("#verdict-refs", refs if view.refs else None)
         self.add_class("-shown")
 
+    @work(exclusive=True, group="verdict-explain")
+    async def _reveal_explain(self, text: str) -> None:
+        explain = self.query_one("#verdict-explain", Markdown)
+        await explain.update(text)
+        explain.remove_class("-empty")
+
+    @property
+    def is_shown(self) -> bool:
+        return self.has_class("-shown")
+
     def clear(self) -> None:
         self.remove_class("-shown")
+        self.workers.cancel_group(self, "verdict-explain")
+        explain = self.query_one("#verdict-explain", Markdown)
+        explain.add_class("-empty")
+        explain.update("")
