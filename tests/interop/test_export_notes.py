@@ -182,7 +182,9 @@ def test_reexport_updates_only_the_edited_note(tmp_path: Path) -> None:
     write_package([deck], plan.notes, first, "en", timestamp=1_700_000_000, ledger=ledger)
     edited = _deck(DECK_YAML.replace("Two plus three.", "Five by addition."))
     again = tmp_path / "again.apkg"
-    write_package([edited], _plan(edited).notes, again, "en", ledger=ledger)
+    write_package(
+        [edited], _plan(edited).notes, again, "en", timestamp=1_700_000_100, ledger=ledger
+    )
     with collection(tmp_path / "anki") as col:
         assert len(import_apkg(col, first).new) == len(plan.notes)
         log = import_apkg(col, again)
