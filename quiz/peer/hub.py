@@ -87,6 +87,7 @@ class _Open:
     answers: dict[int, p.AnswerMessage] = field(default_factory=dict)
     elapsed: dict[int, float] = field(default_factory=dict)
     grades: dict[int, asyncio.Task[Graded]] = field(default_factory=dict)
+    writes: list[asyncio.Future[None]] = field(default_factory=list)
 
     def used(self, now: float) -> float:
         paused = self.paused_total + (now - self.paused_at if self.paused_at is not None else 0.0)
@@ -411,8 +412,16 @@ class Hub:
         self._cancel_timer()
         self._changed("grading")
         question = self.questions[current.index]
-        finished = await asyncio.gather(*current.grades.values())
-        grades = dict(zip(current.grades, finished, strict=True))
+        # Answers still being written belong to this question; a failed write drops its answer.
+        await asyncio.gather(*current.writes, return_exceptions=True)
+        await asyncio.sleep(0)  # their acks go out before the reveal
+        seat_ids = list(current.grades)
+        finished = await asyncio.gather(*current.grades.values(), return_exceptions=True)
+        grades = {
+            seat_id: graded
+            for seat_id, graded in zip(seat_ids, finished, strict=True)
+            if isinstance(graded, Graded) and seat_id in current.answers
+        }
         try:
             truth = await question_truth(question.deck, question.card, self._runs)
         except Exception as exc:  # the reveal still happens, saying why
@@ -671,16 +680,27 @@ class Hub:
         question = self.questions[current.index]
         p.check_answer_shape(p.card_view(question.card, self.lang), message)
         elapsed = current.used(now)
-        # Held before the write, so a second answer racing this one is refused, not stored.
-        current.answers[seat.id] = message
-        await self.journal.record_answer(current.index, seat.id, answer_to_dict(message), elapsed)
-        if self.open is not current or current.closed:
-            return  # skipped or ended while writing: stored, never graded or acknowledged
+        # Accepted (and grading) at once, so a second answer racing this one is refused; the
+        # reveal waits for every write in flight, and the ack only follows a finished write.
         self._accept(seat.id, message, elapsed)
+        write = asyncio.ensure_future(
+            self.journal.record_answer(current.index, seat.id, answer_to_dict(message), elapsed)
+        )
+        current.writes.append(write)
+        try:
+            await write
+        except Exception:
+            current.answers.pop(seat.id, None)
+            current.elapsed.pop(seat.id, None)
+            task = current.grades.pop(seat.id, None)
+            if task is not None:
+                task.cancel()
+            text = "the host could not store the answer; send it again"
+            raise p.ProtocolError(p.NOT_OPEN, text) from None
         await self._send(conn, p.encode("ack", question=current.index, elapsed=round(elapsed, 3)))
         self._changed("answer")
         waiting = [s for s in self.eligible(current.index) if s.conn is not None]
-        if all(s.id in current.answers for s in waiting):
+        if not current.closed and all(s.id in current.answers for s in waiting):
             self._start_closing()
 
     def _accept(self, seat_id: int, message: p.AnswerMessage, elapsed: float) -> None:
