@@ -93,6 +93,8 @@ def _open_into(path: Path, folder: Path) -> Collection:
     collection_class = _anki_modules()
     col_path = folder / "collection.anki2"
     if path.suffix.lower() == ".colpkg":
+        # anki has no public wrapper for restoring a .colpkg; Anki's own GUI calls the
+        # backend the same way (a backend without a collection, then open the restored file).
         from anki._backend import RustBackend
 
         RustBackend().import_collection_package(
