@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+import yaml
 
 from quiz.cli import main
 from quiz.deck import vary
@@ -259,3 +260,25 @@ def test_the_language_comes_from_either_lang_option(
             assert "quiz::순수 파이썬" in {d.name for d in col.decks.all_names_and_ids()}
     assert main(["anki", "export", "--lang", "xx", str(deck_file), "-o", str(out)]) == 2
     assert "not an ISO 639-1 language code" in capsys.readouterr().err
+
+
+def test_an_exported_package_imports_back_as_flip_cards(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deck = _deck()
+    plan = _plan(deck)
+    package = tmp_path / "plain.apkg"
+    write_package([deck], plan.notes, package, "en", ledger=tmp_path / "ledger.json")
+    out = tmp_path / "back" / "plain-again.yaml"
+    out.parent.mkdir()
+    assert main(["anki", "import", str(package), "-o", str(out)]) == 0
+    capsys.readouterr()
+    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert document["title"] == "quiz::Plain Python"
+    assert len(document["cards"]) == len(plan.notes)
+    sums = [c for c in document["cards"] if "plain/sum-prints" in c["answer"]]
+    assert len(sums) == 1
+    assert sums[0]["prompt"].endswith('```\nx = 2 + 3\nprint(x, "<b>")\n```')
+    assert sums[0]["answer"].startswith("```\n5 <b>\n```\n\nTwo plus three.")
+    assert sums[0]["tags"] == ["arith", "printing"]
+    assert main(["check", "--no-cache", str(out)]) == 0
