@@ -196,6 +196,11 @@ class Store:
                 f"the database path {path} is a folder, not a file. Move the folder away, or "
                 "point QUIZ_HOME at another place."
             )
+        if path.parent.exists() and not path.parent.is_dir():
+            raise StoreError(
+                f"{path.parent} is a file, but quiz keeps its database in a folder there. Move "
+                "the file away, or point QUIZ_HOME at another place."
+            )
         reason = _writable_reason(path)
         if path.exists() and path.stat().st_size > 0:
             try:

@@ -83,7 +83,9 @@ def test_orphans_are_history_no_deck_claims(store: Store, clock: Clock) -> None:
     assert orphans(store, [deck]) == []
     shrunk = make_deck("d", 1)
     assert orphans(store, [shrunk]) == ["d/c00001", "d/c00002"]
-    assert orphans(store, []) == ["d/c00000", "d/c00001", "d/c00002"]
+    # Only the given decks' history: checking another deck never calls this one's orphaned.
+    assert orphans(store, [make_deck("other", 1)]) == []
+    assert orphans(store, []) == []
 
 
 def test_rebuild_recovers_a_wiped_cache(store: Store, clock: Clock) -> None:

@@ -150,6 +150,12 @@ def test_a_database_path_that_is_a_folder_is_a_clear_error(tmp_path: Path) -> No
         Store.open(folder)
 
 
+def test_a_data_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "home").write_text("not a folder")
+    with pytest.raises(StoreError, match="is a file, but quiz keeps its database in a folder"):
+        Store.open(tmp_path / "home" / "quiz.db")
+
+
 # -- read-only ---------------------------------------------------------------------------------
 
 
