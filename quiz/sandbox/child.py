@@ -1,35 +1,52 @@
 """The forked child of a worker: lock itself down before a request arrives, then run it once.
 
 A worker forks a spare child ahead of time; the spare applies every protection that does not
-depend on the request (file descriptors, scratch directory, user, capabilities, Landlock) and then
-blocks on its control pipe. What is the same for every child (the run environment, the empty
-capability bounding set) its worker already set on itself before forking. When the request
-comes it sets the per-run limits, runs the code, and writes its report as JSON lines to fd 3.
-It never returns: it ends with os._exit.
+depend on the request (file descriptors, scratch directory, an IPC namespace of its own, user,
+capabilities, Landlock with only its own scratch writable, seccomp) and then blocks on its control
+pipe. What is the same for every child (the run environment, the empty capability bounding set)
+its worker already set on itself before forking. When the request comes it sets the per-run
+limits, runs the code, and writes its report as JSON lines to fd 3. It never returns: it ends
+with os._exit.
+
+A run with a learner's answer comes in two parts. The first holds everything up to the answer;
+once it ran, the child says so and waits, and the worker (having killed whatever else the run
+left running) sends the rest: the check, the evaluations and a one-time token that the final
+report must carry. So the check is not in memory while the answer runs, a report the answer
+writes itself cannot pass, and before each part the child verifies that the answer did not
+replace any part of the harness (module globals, function code, builtins): see `_Integrity`.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
+import enum
 import fcntl
+import gc
 import io
 import json
+import json.decoder
+import json.encoder
+import json.scanner
 import math
 import os
 import resource
 import signal
 import sys
 import tempfile
-from dataclasses import dataclass
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import FunctionType, ModuleType
 from typing import Any
 
-from quiz.sandbox import landlock, linux
-from quiz.sandbox.execute import execute, flush_standard_streams
-from quiz.sandbox.protocol import RunRequest
+from quiz.sandbox import execute as execute_module
+from quiz.sandbox import landlock, linux, protocol, seccomp
+from quiz.sandbox.execute import Execution, Report, flush_standard_streams
+from quiz.sandbox.protocol import RunRequest, RunStatus, Segment
 
 RESULT_FD = 3
 CONTROL_FD = 4
-RULESET_FD = 5
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 SPARE_NAME = "quiz-spare"
 RUN_NAME = "quiz-run"
@@ -49,10 +66,16 @@ class ChildPlan:
     may_setgroups: bool
     drop_capabilities: bool
     last_capability: int
-    ruleset_fd: int | None  # a Landlock ruleset to apply, when the kernel has Landlock
+    # Landlock: what a run may read (path, listing only); each child builds its own ruleset
+    # from these, with only its own scratch folder writable. None: no Landlock on this kernel.
+    landlock_rules: list[tuple[str, bool]] | None
     process_limit: int | None  # RLIMIT_NPROC, only meaningful for an unprivileged uid
     file_size_limit: int
     open_files_limit: int
+    ipc_namespace: bool = False  # each run gets an IPC namespace of its own
+    seccomp: bool = False  # apply quiz.sandbox.seccomp's filter
+    oom_first: bool = False  # raise the run's OOM score so a memory cgroup kills it, not us
+    integrity_modules: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -64,9 +87,12 @@ class ChildPipes:
 
 
 # Bound now: code that replaces json.dumps or os.write in its namespace's modules must not
-# break how its result is reported.
+# break how its result is reported (and _Integrity notices if it replaces these bindings).
 _dumps = json.dumps
+_loads = json.loads
 _write = os.write
+_read = os.read
+_exit = os._exit
 
 
 def _emit(payload: dict[str, Any]) -> None:
@@ -82,12 +108,10 @@ def _emit_segment(name: str) -> None:
         _emit({"segment": name})
 
 
-def _install_fds(pipes: ChildPipes, ruleset_fd: int | None) -> None:
-    """Put the pipes on fds 0-5 and close every other fd the worker had (host pipes included)."""
+def _install_fds(pipes: ChildPipes) -> None:
+    """Put the pipes on fds 0-4 and close every other fd the worker had (host pipes included)."""
     sources = [os.open(os.devnull, os.O_RDONLY), pipes.stdout, pipes.stderr, pipes.result]
     sources += [pipes.control]
-    if ruleset_fd is not None:
-        sources.append(ruleset_fd)
     # Move everything above the targets first, so no dup2 overwrites a source still needed.
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in sources]
     for target, fd in enumerate(high):
@@ -129,7 +153,13 @@ def prepare(plan: ChildPlan, pipes: ChildPipes, scratch: str) -> int:
     linux.set_process_name(SPARE_NAME)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _install_fds(pipes, plan.ruleset_fd)
+    _install_fds(pipes)
+    if plan.ipc_namespace:
+        # SysV memory, semaphores and message queues, POSIX queues: the run's own, gone with it.
+        linux.unshare(linux.CLONE_NEWIPC)
+    if plan.oom_first:
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as f:
+            f.write("1000")
     os.chdir(scratch)
     # The rest of the environment is the worker's, which it set to plan.env before forking.
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch
@@ -142,11 +172,39 @@ def prepare(plan: ChildPlan, pipes: ChildPipes, scratch: str) -> int:
         _set_limit(resource.RLIMIT_NPROC, plan.process_limit)
     _drop_privileges(plan)
     linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
-    if plan.ruleset_fd is not None:
-        landlock.restrict_self(RULESET_FD)
-        os.close(RULESET_FD)
+    if plan.landlock_rules is not None:
+        ruleset = landlock.build(scratch, plan.landlock_rules)
+        landlock.restrict_self(ruleset.fd)
+        os.close(ruleset.fd)
+    if plan.seccomp:
+        seccomp.install()
     _warm_up(sys.modules.get("torch"))
+    sys.addaudithook(_audit)
     return baseline
+
+
+class _Phase:
+    checking = False  # True while the check runs: the answer's code may still be called by it
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """No audit hook but this one (a hook would see the check's source as it is compiled), and
+    no tracer while the check runs (one could rewrite the check's variables as it runs)."""
+    if event == "sys.addaudithook":
+        raise RuntimeError("the sandbox allows no audit hooks")
+    if _Phase.checking and event in _TRACING_EVENTS:
+        raise RuntimeError("the sandbox allows no tracing while the check runs")
+
+
+_TRACING_EVENTS = frozenset(
+    {
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.monitoring.register_callback",
+        "sys._setprofileallthreads",
+        "sys._settraceallthreads",
+    }
+)
 
 
 def _warm_up(torch_module: Any) -> None:
@@ -157,19 +215,24 @@ def _warm_up(torch_module: Any) -> None:
         torch_module.ones(1).add_(1)
 
 
-def _read_request() -> RunRequest:
+def _read_message(*, until_eof: bool) -> dict[str, Any]:
+    """The next message on the control pipe: one line, or everything up to its end."""
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = os.read(CONTROL_FD, 1 << 16)
+        chunk = _read(CONTROL_FD, 1 << 16)
         if not chunk:
             break
         size += len(chunk)
         if size > MAX_REQUEST_BYTES:
             raise ValueError("request too large")
         chunks.append(chunk)
-    os.close(CONTROL_FD)
-    return RunRequest.from_dict(json.loads(b"".join(chunks)))
+        if not until_eof and chunk.endswith(b"\n"):
+            break
+    message = _loads(b"".join(chunks))
+    if not isinstance(message, dict):
+        raise ValueError("the request is not an object")
+    return message
 
 
 def _apply_run_limits(request: RunRequest, baseline: int, memory_mb: int) -> None:
@@ -189,10 +252,94 @@ def _line_buffered(fd: int) -> io.TextIOWrapper:
     )
 
 
-def serve(baseline: int, default_memory_mb: int = 2048) -> None:
-    """Wait for the one request, run it, report, and end the process."""
+class _Integrity:
+    """Identities of what the harness relies on, taken before any code of the run ran.
+
+    Comparing by identity (`is`, dict.get) needs nothing the run could have replaced: built-in
+    types cannot be patched from Python. What it cannot see (torch itself patched, the check's
+    own calls into the answer's code) is documented in docs/internals.md."""
+
+    def __init__(self, module_names: tuple[str, ...]) -> None:
+        self.entries: list[tuple[Mapping[str, Any], str, object]] = []
+        self.functions: list[tuple[FunctionType, object, object, object]] = []
+        modules: list[ModuleType] = [sys.modules[__name__], execute_module, protocol, builtins]
+        modules += [json, json.decoder, json.encoder, json.scanner]
+        modules += [sys.modules[n] for n in module_names if n in sys.modules]
+        for module in modules:
+            self._take(vars(module), module.__name__)
+
+    def _take(self, namespace: Mapping[str, Any], owner: str) -> None:
+        for key, value in list(namespace.items()):
+            self.entries.append((namespace, key, value))
+            target = value.__func__ if isinstance(value, classmethod | staticmethod) else value
+            if isinstance(target, FunctionType):
+                self.functions.append(
+                    (target, target.__code__, target.__defaults__, target.__kwdefaults__)
+                )
+            elif (
+                owner != "builtins"  # built-in types cannot be patched from Python
+                and isinstance(value, type)
+                and getattr(value, "__module__", None) == owner
+            ):
+                self._take(_class_dict(value), owner)
+                if issubclass(value, enum.Enum):
+                    for member in value:
+                        for name, item in vars(member).items():
+                            self.entries.append((vars(member), name, item))
+
+    def changed(self) -> str | None:
+        missing = _MISSING
+        for namespace, key, value in self.entries:
+            if namespace.get(key, missing) is not value:
+                return key
+        for function, code, defaults, kwdefaults in self.functions:
+            if (
+                function.__code__ is not code
+                or function.__defaults__ is not defaults
+                or function.__kwdefaults__ is not kwdefaults
+            ):
+                return function.__qualname__
+        return None
+
+
+_MISSING = object()
+
+
+def _class_dict(cls: type) -> Mapping[str, Any]:
+    return cls.__dict__
+
+
+def _quiet_leftovers() -> None:
+    """Drop what the answer may have left to run inside the check: tracers and gc callbacks."""
+    sys.settrace(None)
+    sys.setprofile(None)
+    threading.settrace(None)
+    threading.setprofile(None)
+    gc.callbacks.clear()
+
+
+def _tampered_report(what: str) -> Report:
+    return Report(
+        status=RunStatus.ERROR,
+        exception="SandboxTampering",
+        traceback=f"SandboxTampering: the run replaced part of the sandbox's harness ({what})\n",
+        segment=protocol.ANSWER,
+        notes=[f"the run replaced part of the sandbox's harness ({what}): graded as failing"],
+    )
+
+
+def serve(baseline: int, plan: ChildPlan, default_memory_mb: int = 2048) -> None:
+    """Wait for the request, run it (in two parts when it has an answer), report, and end."""
+    integrity = _Integrity(plan.integrity_modules)
+    # Bound now, before any code of the run: the run cannot swap what these names refer to here.
+    changed, changed_code = integrity.changed, _Integrity.changed.__code__
+    changed_function: Any = _Integrity.changed
+    emit, emit_code, exit_now = _emit, _emit.__code__, _exit
     try:
-        request = _read_request()
+        first = _read_message(until_eof=False)
+        request = RunRequest.from_dict(first["request"])
+        more = bool(first.get("more"))
+        token = first.get("token")
         linux.set_process_name(RUN_NAME)
         memory_mb = request.memory_mb if request.memory_mb is not None else default_memory_mb
         _apply_run_limits(request, baseline, memory_mb)
@@ -202,15 +349,39 @@ def serve(baseline: int, default_memory_mb: int = 2048) -> None:
     except BaseException as exc:
         _emit({"setup_error": f"{type(exc).__name__}: {exc}"})
         os._exit(70)
-    report = execute(
-        request,
+    execution = Execution(
         torch_module=sys.modules.get("torch"),
         on_segment=_emit_segment,
         seed_every_device=False,  # the worker seeded every device before forking
     )
+    report = execution.feed(request.segments, () if more else request.evaluate)
+    if more and report is None:
+        _quiet_leftovers()
+        what = changed() if changed_function.__code__ is changed_code else "its checker"
+        if what is not None:
+            report = _tampered_report(what)
+        else:
+            try:
+                emit({"await": "check"})
+                rest = _read_message(until_eof=True)
+                token = rest.get("token")
+                segments = tuple(Segment.from_dict(s) for s in rest.get("segments", ()))
+                evaluate = tuple(str(e) for e in rest.get("evaluate", ()))
+            except BaseException as exc:
+                emit({"setup_error": f"{type(exc).__name__}: {exc}"})
+                exit_now(70)
+            _Phase.checking = True
+            report = execution.feed(segments, evaluate)
+            _Phase.checking = False
+    if report is None:
+        report = execution.report
     flush_standard_streams()
+    if more:  # only an answer's run is graded against code it must not touch
+        what = changed() if changed_function.__code__ is changed_code else "its checker"
+        if what is not None or emit.__code__ is not emit_code:
+            report = _tampered_report(what or "its reporter")
     try:
-        _emit({"report": report.to_dict()})
+        emit({"report": report.to_dict(), "token": token})
     except OSError:
-        os._exit(CHANNEL_LOST)  # the code closed fd 3: the worker says so
-    os._exit(0)
+        exit_now(CHANNEL_LOST)  # the code closed fd 3: the worker says so
+    exit_now(0)

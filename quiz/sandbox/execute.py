@@ -13,12 +13,12 @@ import linecache
 import random
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType, ModuleType
 from typing import Any
 
-from quiz.sandbox.protocol import RunRequest, RunStatus
+from quiz.sandbox.protocol import RunRequest, RunStatus, Segment
 
 EVALUATE = "<evaluate>"
 VALUE_LIMIT = 65536  # characters per repr() of an evaluated expression
@@ -62,9 +62,9 @@ def set_seeds(torch_module: ModuleType | None, *, every_device: bool = True) -> 
         torch_module.default_generator.manual_seed(0)
 
 
-def _register_sources(request: RunRequest) -> None:
+def _register_sources(segments: Sequence[Segment]) -> None:
     """Let tracebacks quote each segment's lines although no file holds them."""
-    for segment in request.segments:
+    for segment in segments:
         lines = segment.source.splitlines(keepends=True)
         # An mtime of None keeps linecache.checkcache from ever dropping the entry.
         linecache.cache[segment.name] = (len(segment.source), None, lines, segment.name)
@@ -120,6 +120,60 @@ def _safe_repr(value: object) -> str:
     return text
 
 
+class Execution:
+    """One run's namespace, fed its segments in one or more parts.
+
+    A run with a learner's answer is fed in two parts: everything up to the answer, then (once
+    the answer finished and the worker sent it) the check and the evaluations. The check's source
+    is registered for tracebacks only when its part arrives, so the answer cannot read it."""
+
+    def __init__(
+        self,
+        *,
+        torch_module: ModuleType | None = None,
+        on_segment: Callable[[str], None] = lambda name: None,
+        seed_every_device: bool = True,
+    ) -> None:
+        self.names: set[str] = {EVALUATE}
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.report = Report()
+        self._on_segment = on_segment
+        set_seeds(torch_module, every_device=seed_every_device)
+
+    def feed(self, segments: Sequence[Segment], evaluate: Sequence[str] = ()) -> Report | None:
+        """Run these segments, then these evaluations; the final report if the run ended (an
+        exception, or a clean sys.exit that skips whatever would come next), else None."""
+        _register_sources(segments)
+        self.names.update(s.name for s in segments)
+        stopped = False
+        for segment in segments:
+            self._on_segment(segment.name)
+            try:
+                code = compile(segment.source, segment.name, "exec", dont_inherit=True)
+                exec(code, self.namespace)
+            except SystemExit as exc:
+                if not _exit_code_is_success(exc):
+                    return _failure(exc, segment.name, self.names)
+                # A clean exit ends the run normally; `segment` tells the judge where it stopped.
+                self.report.segment = segment.name
+                self.report.notes.append(
+                    f"sys.exit() in {segment.name}: later segments did not run"
+                )
+                stopped = True
+                break
+            except BaseException as exc:
+                return _failure(exc, segment.name, self.names)
+        if evaluate:
+            self._on_segment(EVALUATE)
+        for expression in evaluate:
+            try:
+                code_obj: CodeType = compile(expression, EVALUATE, "eval", dont_inherit=True)
+                self.report.values.append(_safe_repr(eval(code_obj, self.namespace)))
+            except BaseException as exc:
+                return _failure(exc, EVALUATE, self.names)
+        return self.report if stopped else None
+
+
 def execute(
     request: RunRequest,
     *,
@@ -128,33 +182,11 @@ def execute(
     seed_every_device: bool = True,
 ) -> Report:
     """Run every segment in order in one fresh `__main__` namespace, then the evaluations."""
-    names = {s.name for s in request.segments} | {EVALUATE}
-    _register_sources(request)
-    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-    set_seeds(torch_module, every_device=seed_every_device)
-    report = Report()
-    for segment in request.segments:
-        on_segment(segment.name)
-        try:
-            code = compile(segment.source, segment.name, "exec", dont_inherit=True)
-            exec(code, namespace)
-        except SystemExit as exc:
-            if not _exit_code_is_success(exc):
-                return _failure(exc, segment.name, names)
-            # A clean exit ends the run normally; `segment` tells the judge where it stopped.
-            report.segment = segment.name
-            report.notes.append(f"sys.exit() in {segment.name}: later segments did not run")
-            break
-        except BaseException as exc:
-            return _failure(exc, segment.name, names)
-    on_segment(EVALUATE)
-    for expression in request.evaluate:
-        try:
-            code_obj: CodeType = compile(expression, EVALUATE, "eval", dont_inherit=True)
-            report.values.append(_safe_repr(eval(code_obj, namespace)))
-        except BaseException as exc:
-            return _failure(exc, EVALUATE, names)
-    return report
+    execution = Execution(
+        torch_module=torch_module, on_segment=on_segment, seed_every_device=seed_every_device
+    )
+    ended = execution.feed(request.segments, request.evaluate)
+    return ended if ended is not None else execution.report
 
 
 def flush_standard_streams() -> None:

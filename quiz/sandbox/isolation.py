@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from quiz.sandbox import linux
 from quiz.sandbox import protections as names
-from quiz.sandbox.cgroup import join_pids_cgroup
+from quiz.sandbox.cgroup import MemoryGroup, join_memory_cgroup, join_pids_cgroup
 from quiz.sandbox.protections import Protection
 
 NOBODY = 65534  # the host user a run becomes when the worker may choose one (running as root)
@@ -36,6 +36,8 @@ class Isolation:
     scratch_tmpfs: bool = False
     lifeline: int | None = None  # readable (EOF) once the outer process is gone
     private_proc: bool = False  # /proc shows only this PID namespace
+    ipc_namespace: bool = False  # SysV and POSIX IPC of the host are out of reach
+    memory: MemoryGroup | None = None  # one memory cap for everything a run starts
 
     def add(self, name: str, active: bool, why: str) -> None:
         self.protections.append(Protection(name, active, why))
@@ -137,6 +139,12 @@ def _private_scratch(iso: Isolation, scratch_root: str, scratch_mb: int) -> None
     iso.add(names.SCRATCH_TMPFS, True, f"at most {scratch_mb} MiB, invisible to the host")
 
 
+def _unshare_ipc(iso: Isolation) -> None:
+    linux.unshare(linux.CLONE_NEWIPC)
+    iso.ipc_namespace = True
+    iso.add(names.IPC_NAMESPACE, True, "no host shared memory, semaphores or message queues")
+
+
 def _unshare_pid(iso: Isolation) -> None:
     linux.unshare(linux.CLONE_NEWPID)
     iso.pid_namespace = True
@@ -148,6 +156,7 @@ def _enter_other_namespaces(
     may = iso.user_namespace or os.getuid() == 0
     steps: tuple[tuple[str, str, Callable[[], None]], ...] = (
         ("net", names.NETWORK_NAMESPACE, lambda: _unshare_net(iso)),
+        ("ipc", names.IPC_NAMESPACE, lambda: _unshare_ipc(iso)),
         ("mount", names.SCRATCH_TMPFS, lambda: _private_scratch(iso, scratch_root, scratch_mb)),
         ("pid", names.PID_NAMESPACE, lambda: _unshare_pid(iso)),
     )
@@ -254,6 +263,8 @@ def isolate(
         iso.add(names.PROCESS_CGROUP, False, OFF)
     elif os.getuid() == 0:
         iso.add(names.PROCESS_CGROUP, *join_pids_cgroup(task_limit))
+        iso.memory, active, why = join_memory_cgroup()
+        iso.add(names.MEMORY_CGROUP, active, why)
     map_nobody = "nobody" not in disable and _reachable_by_others(python_paths)
     if "user" in disable:
         iso.add(names.USER_NAMESPACE, False, OFF)

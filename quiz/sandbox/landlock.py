@@ -126,8 +126,43 @@ def _add_path(ruleset_fd: int, path: str, access: int) -> None:
         os.close(fd)
 
 
-def build(writable: str, readable: Iterable[str]) -> Ruleset:
-    """Create the ruleset: full rights under `writable`, read/execute under `readable`."""
+def read_rules(readable: Iterable[str], hidden: Iterable[str]) -> list[tuple[str, bool]]:
+    """(path, listing only) rules that read everything under `readable` but `hidden`.
+
+    Landlock only adds rights beneath a path, so a hidden path inside a readable directory is
+    carved out by granting that directory listing only and each of its other entries in full,
+    down the hidden path's ancestors: deck files (answer keys) and the learner's own data stay
+    unreadable even where they sit inside Python's search path (an editable install)."""
+    secret = sorted({os.path.realpath(h) for h in hidden})
+    rules: list[tuple[str, bool]] = []
+
+    def beneath(path: str, top: str) -> bool:
+        return path == top or path.startswith(top.rstrip("/") + "/")
+
+    def grant(path: str) -> None:
+        if any(beneath(path, h) for h in secret):
+            return
+        inside = [h for h in secret if beneath(h, path)]
+        if not inside:
+            rules.append((path, False))
+            return
+        rules.append((path, True))
+        try:
+            entries = sorted(os.listdir(path))
+        except OSError:
+            return
+        for entry in entries:
+            grant(os.path.join(path, entry))
+
+    for path in sorted({os.path.realpath(p) for p in readable}):
+        if os.path.lexists(path):
+            grant(path)
+    return rules
+
+
+def build(writable: str, readable: Iterable[str | tuple[str, bool]]) -> Ruleset:
+    """Create the ruleset: full rights under `writable`, read/execute under `readable` (paths,
+    or `read_rules` pairs whose second item grants listing only)."""
     abi = abi_version()
     fs = _fs_rights(abi)
     net = (_NET_BIND_TCP | _NET_CONNECT_TCP) if abi >= 4 else 0
@@ -137,8 +172,9 @@ def build(writable: str, readable: Iterable[str]) -> Ruleset:
     ruleset_fd = linux.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
     os.set_inheritable(ruleset_fd, True)
     try:
-        for path in readable:
-            _add_path(ruleset_fd, path, _READ_ONLY & fs)
+        for item in readable:
+            path, listing = (item, False) if isinstance(item, str) else item
+            _add_path(ruleset_fd, path, (_READ_DIR if listing else _READ_ONLY) & fs)
         for path in _READ_WRITE_DEVICES:
             _add_path(ruleset_fd, path, (_READ_FILE | _WRITE_FILE | _TRUNCATE) & fs)
         # The scratch root gets every right except making device nodes.

@@ -59,7 +59,12 @@ def _mapped_to_non_root() -> bool:
         return False
 
 
-def build_plan(iso: Isolation, ruleset: landlock.Ruleset | None) -> ChildPlan:
+def build_plan(
+    iso: Isolation,
+    ruleset: landlock.Ruleset | None,
+    read_rules: list[tuple[str, bool]] | None = None,
+    use_seccomp: bool = False,
+) -> ChildPlan:
     # RLIMIT_NPROC counts per user (per user namespace since Linux 5.14) and is ignored for
     # root; without a namespace it would also count the developer's own other processes.
     limit_processes = _runs_unprivileged(iso) and (iso.user_namespace or iso.run_uid is not None)
@@ -70,18 +75,47 @@ def build_plan(iso: Isolation, ruleset: landlock.Ruleset | None) -> ChildPlan:
         may_setgroups=iso.may_setgroups,
         drop_capabilities=iso.user_namespace or os.getuid() == 0,
         last_capability=linux.last_capability(),
-        ruleset_fd=ruleset.fd if ruleset is not None else None,
+        landlock_rules=read_rules if ruleset is not None else None,
         process_limit=PROCESS_LIMIT if limit_processes else None,
         file_size_limit=FILE_SIZE_LIMIT,
         open_files_limit=OPEN_FILES_LIMIT,
+        # A run's own IPC namespace needs CAP_SYS_ADMIN over the worker's user namespace (or
+        # root), which the child still holds before it drops its capabilities.
+        ipc_namespace=iso.ipc_namespace,
+        seccomp=use_seccomp,
+        oom_first=iso.memory is not None,
     )
 
 
 def describe_protections(
-    iso: Isolation, ruleset: landlock.Ruleset | None, landlock_why: str
+    iso: Isolation,
+    ruleset: landlock.Ruleset | None,
+    landlock_why: str,
+    seccomp_why: str | None = None,
 ) -> list[Protection]:
-    """Every protection, active or not, in words for `quiz doctor`."""
+    """Every protection, active or not, in words for `quiz doctor`; `seccomp_why` is None when
+    the system-call filter is on."""
     found = list(iso.protections)
+    if not any(p.name == names.IPC_NAMESPACE for p in found):
+        found.append(Protection(names.IPC_NAMESPACE, False, "needs a user namespace or root"))
+    found.append(
+        Protection(
+            names.SYSCALL_FILTER,
+            seccomp_why is None,
+            "no UNIX socket (pathname or abstract), keyring, io_uring, ptrace or new namespace"
+            if seccomp_why is None
+            else seccomp_why,
+        )
+    )
+    if not any(p.name == names.MEMORY_CGROUP for p in found):
+        found.append(
+            Protection(
+                names.MEMORY_CGROUP,
+                False,
+                "needs root or a delegated cgroup: the cap is per process (RLIMIT_AS), so a run's "
+                "children and memfds are not counted together",
+            )
+        )
     plan = build_plan(iso, ruleset)
     unprivileged = plan.uid is not None
     if unprivileged:
@@ -147,8 +181,30 @@ def describe_protections(
         Protection(names.WALL_TIMEOUT, True, "the worker kills the run at its timeout"),
         Protection(names.OUTPUT_CAP, True, "per stream; a stdout flood stops the run"),
         Protection(names.CLEAN_ENVIRONMENT, True, "no host variable reaches a run"),
-        Protection(names.SCRATCH_DIRECTORY, True, "a new working directory per run, removed after"),
+        Protection(
+            names.SCRATCH_DIRECTORY,
+            True,
+            "a new working directory per run, the only one it may write, removed after"
+            if ruleset is not None
+            else "a new working directory per run, removed after (without Landlock a run may "
+            "write elsewhere in its worker's scratch, which is swept after every run)",
+        ),
         Protection(names.ONE_THREAD, True, "OMP/MKL thread counts set to 1 before torch loads"),
+        Protection(
+            names.ANSWER_KEY,
+            ruleset is not None,
+            "deck files and quiz's data are unreadable; the check arrives after the answer ran"
+            if ruleset is not None
+            else "without Landlock a run can read deck files; the check still arrives after "
+            "the answer ran",
+        ),
+        Protection(
+            names.FORGERY,
+            False,
+            "reports the answer writes, fake segment markers and a replaced harness fail; code "
+            "that patches torch itself, or that the check calls, can still fake a pass "
+            "in-process: peer sessions show every participant's code at the reveal",
+        ),
     ]
     return names.ordered(found)
 

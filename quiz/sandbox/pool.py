@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.sandbox import hidden
 from quiz.sandbox.cgroup import remove_stale_cgroups
 from quiz.sandbox.process import WorkerGone, WorkerProcess
 from quiz.sandbox.protections import Protection
@@ -33,7 +34,9 @@ from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus
 STARTUP_SECONDS = 180.0  # importing torch on a loaded machine can be slow
 _REPLY_GRACE = 10.0  # beyond a run's timeout, how long a silent worker is trusted
 _MAX_START_FAILURES = 3
-DISABLEABLE = frozenset({"user", "net", "mount", "pid", "cgroup", "nobody", "landlock"})
+DISABLEABLE = frozenset(
+    {"user", "net", "ipc", "mount", "pid", "cgroup", "nobody", "landlock", "seccomp"}
+)
 
 
 class SandboxUnavailable(QuizError):
@@ -111,6 +114,10 @@ class SandboxPool:
         self._executor: ThreadPoolExecutor | None = None
         self._started = False
         self._closed = False
+        # Workers started with an older list of hidden paths are replaced as they come free.
+        self._generation = 0
+        self._hidden: list[str] = []
+        self._subscription = hidden.subscribe(self._hidden_changed)
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> SandboxPool:
@@ -128,9 +135,23 @@ class SandboxPool:
                 self._spawn_locked()
         return self
 
+    def _hidden_changed(self) -> None:
+        now = hidden.paths()
+        with self._cond:
+            if self._started and now != self._hidden:
+                self._generation += 1
+
     def _spawn_locked(self) -> None:
         assert self._root is not None
-        worker = WorkerProcess(self._root, next(self._indexes), disable=self.disable)
+        self._hidden = hidden.paths()
+        worker = WorkerProcess(
+            self._root,
+            next(self._indexes),
+            disable=self.disable,
+            memory_mb=self.memory_mb,
+            hide=self._hidden,
+        )
+        worker.generation = self._generation
         self._live.add(worker)
         self._starting += 1
         threading.Thread(
@@ -300,12 +321,14 @@ class SandboxPool:
                         return None
                     self._cond.wait()
                 worker = self._idle.pop(0)  # the longest idle: its spare child is surely ready
-            if worker.alive():
+                current = worker.generation == self._generation
+            if worker.alive() and current:
                 return worker
             self._release(worker, healthy=False)
 
     def _release(self, worker: WorkerProcess, healthy: bool) -> None:
         with self._cond:
+            healthy = healthy and worker.generation == self._generation
             if healthy and not self._closed and worker in self._live:
                 self._idle.append(worker)
                 self._cond.notify()

@@ -44,9 +44,16 @@ def worker_environment() -> dict[str, str]:
 
 class WorkerProcess:
     def __init__(
-        self, root: Path, index: int, scratch_mb: int = 256, disable: frozenset[str] = frozenset()
+        self,
+        root: Path,
+        index: int,
+        scratch_mb: int = 256,
+        disable: frozenset[str] = frozenset(),
+        memory_mb: int = 2048,
+        hide: list[str] | None = None,
     ) -> None:
         self.index = index
+        self.generation = 0
         self.scratch = root / f"worker-{index}"
         self.scratch.mkdir(mode=0o711)
         self.scratch.chmod(0o711)
@@ -66,6 +73,9 @@ class WorkerProcess:
                 str(scratch_mb),
                 "--disable",
                 ",".join(sorted(disable)),
+                "--memory-mb",
+                str(memory_mb),
+                *[f"--hide={path}" for path in hide or ()],
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

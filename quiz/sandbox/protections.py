@@ -11,6 +11,11 @@ RUN_AS_UNPRIVILEGED = "unprivileged user"
 NETWORK_NAMESPACE = "network namespace"
 NETWORK_LANDLOCK = "tcp denied (landlock)"
 PID_NAMESPACE = "pid namespace"
+IPC_NAMESPACE = "ipc namespace"
+SYSCALL_FILTER = "unix sockets, keyrings and io_uring denied (seccomp)"
+MEMORY_CGROUP = "memory cap per run (memory cgroup)"
+ANSWER_KEY = "answer key hidden"
+FORGERY = "forged results"
 PROCESS_LIMIT = "process limit"
 PROCESS_CGROUP = "task limit (pids cgroup)"
 FILESYSTEM_LANDLOCK = "filesystem (landlock)"
@@ -34,6 +39,8 @@ ORDER = (
     NETWORK_NAMESPACE,
     NETWORK_LANDLOCK,
     PID_NAMESPACE,
+    IPC_NAMESPACE,
+    SYSCALL_FILTER,
     PROCESS_LIMIT,
     PROCESS_CGROUP,
     FILESYSTEM_LANDLOCK,
@@ -42,6 +49,7 @@ ORDER = (
     READ_ONLY_MOUNTS,
     PRIVATE_PROC,
     CAPABILITIES,
+    MEMORY_CGROUP,
     MEMORY_LIMIT,
     CPU_LIMIT,
     FILE_SIZE_LIMIT,
@@ -50,6 +58,8 @@ ORDER = (
     CLEAN_ENVIRONMENT,
     SCRATCH_DIRECTORY,
     ONE_THREAD,
+    ANSWER_KEY,
+    FORGERY,
 )
 
 

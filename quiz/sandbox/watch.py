@@ -17,7 +17,7 @@ from typing import Any
 
 from quiz.sandbox import framing
 from quiz.sandbox.child import CHANNEL_LOST
-from quiz.sandbox.protocol import RunResult, RunStatus
+from quiz.sandbox.protocol import ANSWER, RunResult, RunStatus
 
 MAX_REPORT_LINE = 16 * 1024 * 1024
 _TEXT_LIMIT = 1024 * 1024
@@ -73,6 +73,12 @@ class Watch:
     """The state of one run as its worker sees it."""
 
     output_limit: int
+    # The segment names the child may announce before and after the worker sends the rest of a
+    # two-part run (an answer's check), and the token a final report must carry.
+    first_names: frozenset[str] = frozenset()
+    rest_names: frozenset[str] = frozenset()
+    two_part: bool = False
+    token: str | None = None
     stdout: _Stream = field(init=False)
     stderr: _Stream = field(init=False)
     report: dict[str, Any] | None = None
@@ -82,6 +88,12 @@ class Watch:
     exited: bool = False
     timed_out: bool = False
     cancelled: bool = False
+    awaiting: bool = False  # the first part ran; the child waits for the rest
+    rest_sent: bool = False
+    early_report: bool = False  # the run ended before the rest was sent
+    forged: str | None = None  # what the run wrote that the harness never would
+    refused: str | None = None  # why the worker would not send the rest
+    oom_killed: bool = False  # the memory cgroup's OOM killer ended part of the run
     started: float = field(default_factory=time.monotonic)
     ended: float = 0.0
     _results: framing.LineBuffer = field(
@@ -107,13 +119,46 @@ class Watch:
                 self.garbage = True
                 continue
             if "segment" in message:
-                self.last_segment = clean_text(message["segment"], 200)
+                self._take_segment(clean_text(message["segment"], 200))
             elif isinstance(message.get("report"), dict):
-                self.report = message["report"]
+                self._take_report(message)
+            elif message.get("await") == "check" and self.two_part and not self.awaiting:
+                if self.rest_sent:
+                    self.forged = "asked twice for its check"
+                self.awaiting = True
             elif "setup_error" in message:
                 self.setup_error = clean_text(message["setup_error"], 2000) or "unknown"
             else:
                 self.garbage = True
+
+    def _take_segment(self, name: str | None) -> None:
+        allowed = self.rest_names if self.rest_sent else self.first_names
+        if name is not None and (not allowed or name in allowed):
+            self.last_segment = name
+        else:
+            self.forged = f"announced segment {name!r} out of turn"
+
+    def _take_report(self, message: dict[str, Any]) -> None:
+        if self.two_part and not self.rest_sent:
+            # Only the harness's account of an answer that ended early: never a pass (below).
+            self.early_report = True
+        elif message.get("token") != self.token:
+            self.forged = "sent a report the sandbox did not ask for"
+            return
+        self.report = message["report"]
+
+    def send_rest(self) -> None:
+        self.awaiting = False
+        self.rest_sent = True
+
+    @property
+    def finished(self) -> bool:
+        return (
+            self.report is not None
+            or self.stdout.overflow
+            or self.forged is not None
+            or self.awaiting
+        )
 
     def _read(self, fd: int, stream: _Stream | None) -> bool:
         """Take one chunk from a pipe; False at EOF, on error, or when nothing is there now."""
@@ -137,7 +182,7 @@ class Watch:
         deadline = self.started + timeout
         streams = {pipes.stdout: self.stdout, pipes.stderr: self.stderr}
         open_fds = {pipes.stdout, pipes.stderr, pipes.result}
-        while self.report is None and not self.stdout.overflow:
+        while not self.finished:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.timed_out = True
@@ -183,6 +228,22 @@ class Watch:
         }
         if self.cancelled:
             return RunResult(RunStatus.KILLED, notes=(*notes, "cancelled"), **base)
+        if self.oom_killed:
+            note = "memory cap reached (everything the run started counts together)"
+            return RunResult(RunStatus.MEMORY, notes=(*notes, note), **base)
+        if self.forged is not None:
+            note = f"the run {self.forged}: graded as failing"
+            return RunResult(
+                RunStatus.ERROR, exception="SandboxTampering", notes=(*notes, note), **base
+            )
+        if self.refused is not None:
+            return RunResult(
+                RunStatus.ERROR,
+                exception="SandboxTampering",
+                segment=self.last_segment,
+                notes=(*notes, self.refused),
+                **base,
+            )
         if self.stdout.overflow:
             note = f"stdout truncated at {_size(self.output_limit)}: the run was stopped"
             return RunResult(RunStatus.OUTPUT_LIMIT, notes=(*notes, note), **base)
@@ -213,11 +274,17 @@ class Watch:
         assert status is not None
         clean_values = tuple(clean_text(v) or "" for v in values)
         extra = tuple(clean_text(n, 2000) or "" for n in child_notes[:16])
+        segment = clean_text(report.get("segment"), 200)
+        if self.early_report and (segment is None or segment not in self.first_names):
+            # A report before the check was even sent cannot speak for the check.
+            segment = ANSWER if status is RunStatus.OK else segment
+            if status is RunStatus.OK:
+                notes.append("the run ended before its check")
         return RunResult(
             status,
             exception=clean_text(report.get("exception"), 200),
             traceback=clean_text(report.get("traceback")),
-            segment=clean_text(report.get("segment"), 200),
+            segment=segment,
             values=clean_values,
             notes=(*notes, *extra),
             **base,
@@ -243,6 +310,12 @@ class Watch:
             notes.append(f"died of {_signal_name(sig)}")
             return RunResult(RunStatus.KILLED, segment=segment, notes=tuple(notes), **base)
         code = os.waitstatus_to_exitcode(wait_status)
+        if self.two_part and code in (0, CHANNEL_LOST):
+            # Without the harness's tokened report nothing says the check ran, let alone passed.
+            notes.append(f"exited with code {code} in {segment} before its check finished")
+            return RunResult(
+                RunStatus.ERROR, exception="SystemExit", segment=segment, notes=tuple(notes), **base
+            )
         if code == CHANNEL_LOST:
             notes.append("the run closed its own result channel: its outcome is unknown")
             return RunResult(RunStatus.ERROR, segment=segment, notes=tuple(notes), **base)

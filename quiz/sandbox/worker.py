@@ -18,6 +18,7 @@ import contextlib
 import gc
 import linecache
 import os
+import secrets
 import select
 import signal
 import sys
@@ -27,9 +28,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from quiz.sandbox import child, execute, framing, hugepages, landlock, linux
+from quiz.sandbox import child, execute, framing, hugepages, landlock, linux, seccomp
 from quiz.sandbox.isolation import OFF, Isolation, isolate
 from quiz.sandbox.limits import PROCESS_LIMIT, build_plan, describe_protections, remove_tree
+from quiz.sandbox.protocol import ANSWER, RunResult, RunStatus
 from quiz.sandbox.watch import RunPipes, Watch
 
 WORKER_NAME = "quiz-worker"
@@ -45,10 +47,19 @@ class Spare:
 
 
 class Server:
-    def __init__(self, iso: Isolation, plan: child.ChildPlan, scratch_root: str) -> None:
+    def __init__(
+        self,
+        iso: Isolation,
+        plan: child.ChildPlan,
+        scratch_root: str,
+        memory_mb: int = 2048,
+        memory_baseline: int = 0,
+    ) -> None:
         self.iso = iso
         self.plan = plan
         self.scratch_root = scratch_root
+        self.memory_mb = memory_mb
+        self.memory_baseline = memory_baseline
         self.host = framing.LineBuffer()
         self.spare: Spare | None = None
         self.serial = 0
@@ -59,9 +70,7 @@ class Server:
 
     # -- the spare child -------------------------------------------------------------------
     def fork_spare(self) -> Spare:
-        self.serial += 1
-        scratch = os.path.join(self.scratch_root, f"run-{self.serial}")
-        os.mkdir(scratch, 0o700)
+        scratch = self._new_scratch()
         if self.iso.run_uid is not None and self.iso.run_gid is not None:
             os.chown(scratch, self.iso.run_uid, self.iso.run_gid)
         out_r, out_w = os.pipe()
@@ -82,7 +91,7 @@ class Server:
                 baseline = child.prepare(
                     self.plan, child.ChildPipes(out_w, err_w, res_w, ctl_r), scratch
                 )
-                child.serve(baseline)
+                child.serve(baseline, self.plan)
             finally:
                 os._exit(code)
         for fd in (out_w, err_w, res_w, ctl_r):
@@ -90,12 +99,64 @@ class Server:
         pidfd = os.pidfd_open(pid)
         return Spare(pid, RunPipes(out_r, err_r, res_r, pidfd), ctl_w, scratch)
 
+    def _new_scratch(self) -> str:
+        """A fresh folder for the next run, under a name no run can guess ahead (a run that
+        pre-creates names must not make this fail)."""
+        for _ in range(16):
+            self.serial += 1
+            scratch = os.path.join(self.scratch_root, f"run-{self.serial}-{secrets.token_hex(6)}")
+            try:
+                os.mkdir(scratch, 0o700)
+            except FileExistsError:
+                continue
+            return scratch
+        raise OSError("no fresh scratch folder name could be made")
+
+    def _sweep_scratch(self) -> None:
+        """Remove everything in the scratch root but the next spare's folder: whatever a run
+        managed to leave beside its own folder must not reach the next run."""
+        keep = {self.spare.scratch} if self.spare else set()
+        try:
+            entries = os.listdir(self.scratch_root)
+        except OSError:
+            return
+        for entry in entries:
+            path = os.path.join(self.scratch_root, entry)
+            if path in keep:
+                continue
+            if os.path.isdir(path) and not os.path.islink(path):
+                remove_tree(path)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+
     def _dispose(self, finished: Spare) -> None:
         """Reap all the finished run left behind (never the next spare), then remove its files."""
         self._reap_everything(finished.pid)
         for fd in _pipe_fds(finished.pipes):
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.close(finished.control)
         remove_tree(finished.scratch)
+        self._sweep_scratch()
+
+    def _spare_alive(self, spare: Spare) -> bool:
+        """A spare that a run killed (or that failed to lock down) is replaced, not used."""
+        ready, _, _ = select.select([spare.pipes.pidfd], [], [], 0)
+        return not ready
+
+    def _take_spare(self) -> Spare | None:
+        spare, self.spare = self.spare, None
+        if spare is not None and not self._spare_alive(spare):
+            self._dispose(spare)
+            spare = None
+        if spare is None:
+            try:
+                spare = self.fork_spare()
+            except OSError:
+                return None
+        return spare
 
     def _kill_all(self, pid: int) -> None:
         """Kill the run and everything it started (the next spare does not exist yet)."""
@@ -149,16 +210,34 @@ class Server:
             time.sleep(0.001)
 
     # -- one run -----------------------------------------------------------------------------
-    def run(self, run_id: object, request: dict[str, Any]) -> tuple[dict[str, Any], Spare]:
-        spare = self.spare or self.fork_spare()
-        self.spare = None
+    def run(self, run_id: object, request: dict[str, Any]) -> tuple[dict[str, Any], Spare | None]:
+        spare = self._take_spare()
+        if spare is None:
+            result = RunResult(RunStatus.KILLED, notes=("the sandbox could not start a run",))
+            return {"op": "result", "id": run_id, "result": result.to_dict()}, None
         output_limit = int(request.get("output_limit") or 65536)
         timeout = float(request.get("timeout") or 5.0)
-        watch = Watch(output_limit)
+        first, rest = split_request(request)
+        token = secrets.token_hex(16)
+        names = [str(s.get("name")) for s in request.get("segments", ())]
+        cut = len(first["segments"])
+        watch = Watch(
+            output_limit,
+            first_names=frozenset(names[:cut] + ([] if rest else [execute.EVALUATE])),
+            rest_names=frozenset([*names[cut:], execute.EVALUATE]),
+            two_part=rest is not None,
+            token=token,
+        )
+        self._set_memory(request)
+        kills_before = self._oom_kills()
         # If the spare died, writing fails; its exit status then explains the run below.
+        opening = {"request": first, "more": rest is not None}
+        if rest is None:
+            opening["token"] = token
         with contextlib.suppress(OSError):
-            framing.write_all(spare.control, framing.encode(request))
-        os.close(spare.control)
+            framing.write_all(spare.control, framing.encode(opening))
+        if rest is None:
+            self._close_control(spare)
 
         def on_host(chunk: bytes) -> bool:
             if not chunk:
@@ -171,13 +250,73 @@ class Server:
         if self.iso.lifeline is not None:
             controls[self.iso.lifeline] = self._on_lifeline
         watch.follow(spare.pipes, timeout, controls)
+        if watch.awaiting and rest is not None:
+            watch.refused = self._gate(spare)
+            if watch.refused is None:
+                watch.send_rest()
+                with contextlib.suppress(OSError):
+                    framing.write_all(spare.control, framing.encode({**rest, "token": token}))
+                self._close_control(spare)
+                watch.follow(spare.pipes, timeout, controls)
+        self._close_control(spare)
         self._kill_all(spare.pid)
         watch.drain(spare.pipes)
+        watch.oom_killed = self._oom_kills() > kills_before
         # Only a run that ended by itself needs its exit status; after a timeout, flood or cancel
         # the answer is known, and waiting for a fork bomb to finish dying would only delay it.
         wait_status = self._exit_status(spare) if watch.exited and watch.report is None else None
         reply = {"op": "result", "id": run_id, "result": watch.result(wait_status).to_dict()}
         return reply, spare
+
+    @staticmethod
+    def _close_control(spare: Spare) -> None:
+        if spare.control >= 0:
+            with contextlib.suppress(OSError):
+                os.close(spare.control)
+            spare.control = -1
+
+    def _set_memory(self, request: dict[str, Any]) -> None:
+        memory = self.iso.memory
+        if memory is None:
+            return
+        megabytes = int(request.get("memory_mb") or self.memory_mb)
+        try:
+            memory.set_limit(self.memory_baseline + megabytes * 1024 * 1024)
+        except (OSError, ValueError) as exc:
+            print(f"quiz-worker: cannot set the memory cap: {exc}", file=sys.stderr, flush=True)
+
+    def _oom_kills(self) -> int:
+        if self.iso.memory is None:
+            return 0
+        try:
+            return self.iso.memory.oom_kills()
+        except (OSError, ValueError):
+            return 0
+
+    def _gate(self, spare: Spare) -> str | None:
+        """Before a check is sent: nothing of the run may be left to read it but the harness.
+        Every other process of the run is killed; a run still holding threads is refused."""
+        if self.iso.pid_namespace and self.iso.private_proc:
+            others = self._others() - {spare.pid}
+            for pid in others:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + _REAP_SECONDS
+            while others and time.monotonic() < deadline:
+                others = {pid for pid in others if _alive(pid)}
+                if others:
+                    time.sleep(0.001)
+            if others:
+                return "processes the answer started could not be stopped before its check"
+        threads = _thread_count(spare.pid)
+        if threads is None:
+            return None if not _alive(spare.pid) else "the run's threads could not be counted"
+        if threads > 1:
+            return (
+                f"the answer left {threads - 1} thread(s) running; its check cannot run beside "
+                "them (join every thread you start)"
+            )
+        return None
 
     def _on_lifeline(self, chunk: bytes) -> bool:
         self.orphaned = True  # the outer process died: stop this run, then exit
@@ -188,7 +327,9 @@ class Server:
         watched = [stdin] if self.iso.lifeline is None else [stdin, self.iso.lifeline]
         while not self.orphaned:
             if self.spare is None:
-                self.spare = self.fork_spare()
+                # A failed fork (a run's processes still dying) is retried at the next request.
+                with contextlib.suppress(OSError):
+                    self.spare = self.fork_spare()
             ready, _, _ = select.select(watched, [], [])
             if self.iso.lifeline in ready:
                 return
@@ -208,9 +349,46 @@ class Server:
                     # The next request may come at once: its child forks while this one dies.
                     with contextlib.suppress(OSError):
                         self.spare = self.fork_spare()
-                self._dispose(finished)
+                if finished is not None:
+                    self._dispose(finished)
                 if self.spare is None:
-                    self.spare = self.fork_spare()
+                    with contextlib.suppress(OSError):
+                        self.spare = self.fork_spare()
+
+
+def split_request(request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A request with a learner's answer, cut after its last answer segment: what the child gets
+    first, and the rest (check, evaluations) it gets only once the answer ran; None when the
+    request has no answer (nothing in it needs hiding from the code that runs)."""
+    segments = list(request.get("segments", ()))
+    answers = [i for i, s in enumerate(segments) if s.get("name") == ANSWER]
+    if not answers:
+        return request, None
+    cut = answers[-1] + 1
+    first = {**request, "segments": segments[:cut], "evaluate": []}
+    rest = {"segments": segments[cut:], "evaluate": list(request.get("evaluate", ()))}
+    return first, rest
+
+
+def _alive(pid: int) -> bool:
+    """Running, or at least not yet a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _thread_count(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _pipe_fds(pipes: RunPipes) -> tuple[int, ...]:
@@ -263,6 +441,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scratch-root", required=True)
     parser.add_argument("--scratch-mb", type=int, default=256)
     parser.add_argument("--disable", default="", help="comma-separated protections to skip")
+    parser.add_argument("--memory-mb", type=int, default=2048)
+    parser.add_argument(
+        "--hide", action="append", default=[], help="a path no run may read (repeatable)"
+    )
     args = parser.parse_args(argv)
     disable = frozenset(filter(None, args.disable.split(",")))
     iso = isolate(
@@ -290,7 +472,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # entries instead of ~50000: about half of what a run costs in CPU.
         hugepages.back_with_huge_pages()
         ruleset, why = (None, OFF) if "landlock" in disable else _landlock(args.scratch_root)
-        plan = build_plan(iso, ruleset)
+        rules = landlock.read_rules(landlock.default_readable(), args.hide)
+        seccomp_why = OFF if "seccomp" in disable else _seccomp_unavailable()
+        plan = build_plan(iso, ruleset, rules, use_seccomp=seccomp_why is None)
+        if ruleset is not None:
+            os.close(ruleset.fd)  # a probe only: each child builds its own, with its own scratch
         # The environment every run starts from, set once here rather than in every child
         # (each adds only its own HOME and TMPDIR); the worker has no further use for its own.
         os.environ.clear()
@@ -302,17 +488,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         _send({"op": "fatal", "error": f"{type(exc).__name__}: {exc}"})
         return 1
-    server = Server(iso, plan, args.scratch_root)
+    baseline = 0
+    if iso.memory is not None:
+        with contextlib.suppress(OSError, ValueError):
+            baseline = iso.memory.resident()
+    server = Server(iso, plan, args.scratch_root, args.memory_mb, baseline)
+    described = describe_protections(iso, ruleset, why, seccomp_why)
     _send(
         {
             "op": "ready",
             "torch": str(torch.__version__),
             "import_ms": round(import_ms, 1),
-            "protections": [p.to_dict() for p in describe_protections(iso, ruleset, why)],
+            "protections": [p.to_dict() for p in described],
         }
     )
     server.serve_forever()
     return 0
+
+
+def _seccomp_unavailable() -> str | None:
+    """None when the filter can be applied here; else why not (tried in a throwaway fork)."""
+    if not seccomp.supported():
+        return f"no filter for this machine ({seccomp.machine()})"
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+            seccomp.install()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return None if os.waitstatus_to_exitcode(status) == 0 else "the kernel refused the filter"
 
 
 def _landlock(scratch_root: str) -> tuple[landlock.Ruleset | None, str]:
