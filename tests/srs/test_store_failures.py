@@ -4,6 +4,7 @@ and a failed answer leaves nothing behind."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,6 +116,7 @@ def test_repair_of_a_sound_store_keeps_every_row_and_setting(tmp_path: Path) -> 
         assert store.setting("day_start_hour") == 6
 
 
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="needs the sqlite3 command")
 def test_repair_uses_sqlite_recover_when_it_works(
     damaged_db: tuple[Path, list[str]], tmp_path: Path
 ) -> None:
