@@ -56,6 +56,7 @@ def test_stats_text(studied: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
     assert "Today       1 card, 1 review in 0m 02s, 0 again" in out
+    assert "Streak      1 day\n" in out and ": 1 on 1 day; all time 1" in out
     assert "True retention" in out and "Forecast" in out
 
 
