@@ -605,8 +605,15 @@ class Hub:
             first = self.index + 1
         seat = Seat(max(self.seats, default=0) + 1, message.name, secrets.token_urlsafe(24), first)
         seat.lang = message.lang
-        self.journal.add_seat(SeatRow(seat.id, seat.name, seat.token, first, False, seat.lang))
+        # Held before the write, so a second join with the same name meanwhile is refused.
         self.seats[seat.id] = seat
+        try:
+            await self.journal.add_seat(
+                SeatRow(seat.id, seat.name, seat.token, first, False, seat.lang)
+            )
+        except Exception:
+            del self.seats[seat.id]
+            raise p.ProtocolError(p.SESSION_FULL, "the host could not store the seat") from None
         self.by_token[seat.token] = seat
         await self._seat(conn, peer, seat)
         self._changed("joined")

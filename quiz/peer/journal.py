@@ -1,8 +1,8 @@
 """A peer session's durable state: the plan, the seats, every answer and result, the phase.
 
-One SQLite file per host (`peer-session.db` beside the store). Answers are written in groups:
-each waiting answer is committed (synchronous=FULL) before `record_answer` returns, so the hub
-acknowledges only what a crash cannot lose, while 300 answers cost a handful of fsyncs.
+One SQLite file per host (`peer-session.db` beside the store). Answers and seats are written in
+group commits: each is on disk (synchronous=FULL) before `record_answer` / `add_seat` returns,
+so the hub acknowledges only what a crash cannot lose, while 300 answers cost a few fsyncs.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Journal:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
         path.chmod(0o600)
-        self._pending: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
+        self._pending: list[tuple[tuple[str, tuple[Any, ...]], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     def close(self) -> None:
@@ -99,8 +99,9 @@ class Journal:
 
     # -- seats ------------------------------------------------------------------------------
 
-    def add_seat(self, seat: SeatRow) -> None:
-        self._write(
+    async def add_seat(self, seat: SeatRow) -> None:
+        """Committed before it returns: a token handed out survives a crash of the host."""
+        await self._commit(
             "INSERT INTO seats VALUES (?, ?, ?, ?, ?, ?)",
             (seat.id, seat.name, seat.token, seat.first_question, int(seat.kicked), seat.lang),
         )
@@ -118,8 +119,15 @@ class Journal:
     async def record_answer(
         self, question: int, seat: int, answer: dict[str, Any], elapsed: float
     ) -> None:
+        await self._commit(
+            "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?)",
+            (question, seat, json.dumps(answer), elapsed),
+        )
+
+    async def _commit(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Run `sql` in the next group commit and return once that commit is on disk."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append(((question, seat, json.dumps(answer), elapsed), done))
+        self._pending.append(((sql, params), done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         await done
@@ -128,18 +136,25 @@ class Journal:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await asyncio.to_thread(self._write_answers, [row for row, _ in batch])
+                await asyncio.to_thread(self._write_group, [statement for statement, _ in batch])
             except Exception as exc:
                 for _, done in batch:
-                    done.set_exception(exc)
+                    if not done.done():
+                        done.set_exception(exc)
             else:
                 for _, done in batch:
-                    done.set_result(None)
+                    if not done.done():
+                        done.set_result(None)
 
-    def _write_answers(self, rows: list[tuple[Any, ...]]) -> None:
+    def _write_group(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?)", rows)
+            try:
+                for sql, params in statements:
+                    self._db.execute(sql, params)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._db.execute("COMMIT")
 
     def answers(self, question: int) -> list[tuple[int, dict[str, Any], float]]:
