@@ -20,7 +20,7 @@ from quiz.deck.requires import installed_version
 from quiz.paths import locations
 
 # Bump when what `quiz check` proves changes, so old passes are not trusted.
-CHECK_RULES_VERSION = 1
+CHECK_RULES_VERSION = 2  # 2: proofs; a predict card may not print before it raises
 _FILE = f"check-v{CHECK_RULES_VERSION}.json"
 # Where a card sits in its file does not change what it proves.
 _IGNORED_FIELDS = ("pos", "field_pos")

@@ -73,6 +73,13 @@ async def _predict(deck: Deck, card: Card, runner: Runner) -> list[str]:
             f"the point, add `answer: {truth}`"
         ]
     if claim_holds(card.expected_output, truth, card.match):
+        if not result.ok and result.stdout.strip():
+            # The truth of a raising run is the exception's name alone: what it printed first
+            # is part of what happens but not of what the learner is asked to type.
+            return [
+                f"the code prints {_quote(result.stdout)} before it raises {truth}, but the "
+                "answer of a raising card is only the exception's name: print nothing first"
+            ]
         return []
     actual = f"raises {truth}" if not result.ok else f"prints {_quote(truth)}"
     return [

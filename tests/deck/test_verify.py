@@ -38,6 +38,16 @@ async def test_predict_exception_claims() -> None:
     assert not ok and message.endswith("but the code raises ValueError")
 
 
+async def test_predict_that_prints_before_it_raises_fails() -> None:
+    card = "id: p\ntype: predict\ncode: \"print(2)\\nint('x')\"\nanswer: ValueError\n"
+    [(ok, message)] = await verdicts(card)
+    assert not ok
+    assert message == (
+        "the code prints '2' before it raises ValueError, but the answer of a raising card is "
+        "only the exception's name: print nothing first"
+    )
+
+
 async def test_predict_regex_claim() -> None:
     card = (
         "id: p\ntype: predict\nmatch: regex\ncode: print('<obj at 0x1f>')\n"
