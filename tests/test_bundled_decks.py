@@ -32,6 +32,7 @@ import pytest
 
 from quiz.deck.library import discover, load_library
 from quiz.deck.model import Card, CardType, Deck, Text
+from quiz.deck.requires import installed_version
 from quiz.deck.verify import unproven
 from quiz.paths import bundled_decks_dir
 
@@ -258,6 +259,24 @@ def test_no_glossary_violation(decks: dict[str, Deck]) -> None:
                 if match:
                     found.append(f"{where}: '{match.group()}' is {why}")
     assert not found, f"{len(found)} glossary violations:\n" + "\n".join(found)
+
+
+def test_no_text_names_the_torch_it_was_written_against(decks: dict[str, Deck]) -> None:
+    """A card true "in torch 2.13" is written with `requires` instead: its text holds for every
+    torch it runs on, and the installed version is no part of a lesson."""
+    version = installed_version("torch")
+    if version is None:
+        pytest.skip("torch is not installed")
+    major_minor = ".".join(version.split(".")[:2])
+    named = re.compile(rf"(?<![0-9.]){re.escape(major_minor)}(?![0-9])")
+    found = [
+        f"{where} ({lang}): names torch {major_minor}"
+        for deck in decks.values()
+        for where, text in _texts(deck)
+        for lang, value in text.by_lang.items()
+        if named.search(_CODE.sub(" ", value))
+    ]
+    assert not found, "\n".join(found)
 
 
 # -- groups ----------------------------------------------------------------------------------
