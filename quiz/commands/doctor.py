@@ -56,6 +56,8 @@ def _store_report(rebuild: bool, repair: bool) -> dict[str, Any]:
     elif repair:
         from quiz.srs.repair import repair as repair_store
 
+        # Reading row by row and rebuilding every card takes about a minute per million rows.
+        print(f"repairing {path} (reading every row that can be read)…", file=sys.stderr)
         saved = repair_store(path)
         report["repaired"] = {
             "rows": saved.rows,
