@@ -71,6 +71,23 @@ def lan_addresses(bind: str) -> list[str]:
     return found or ["127.0.0.1"]
 
 
+def check_port_free(bind: str, port: int) -> None:
+    """A taken port or an address this machine lacks is a clear error before any screen opens."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((bind, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise QuizError(
+                f"cannot listen on {bind}:{port}: {reason} (another session? try --port)",
+                title="Host",
+            ) from None
+
+
 def _validate(args: argparse.Namespace) -> None:
     if args.cards < 1:
         raise QuizError("--cards must be at least 1", title="Host")
@@ -159,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
     from quiz.config import load_config
 
     _validate(args)
+    check_port_free(args.bind, args.port)
     lang = getattr(args, "lang", None) or load_config().lang
     hub = build_hub(args, lang)
     addresses = lan_addresses(args.bind)
@@ -169,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
     app = HostApp(hub, bind=args.bind, port=args.port, addresses=addresses, resume=args.resume)
     app.run()
     hub.journal.close()
-    print(f"quiz: session kept; `quiz host --resume` reopens it (code {hub.code})")
+    if str(hub.phase) != "end":
+        print(f"quiz: session kept; `quiz host --resume` reopens it (code {hub.code})")
     return 0
 
 

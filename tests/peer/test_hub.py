@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -453,3 +454,27 @@ async def test_answers_are_durable_before_the_ack_and_a_host_restart_resumes(
     finally:
         await again.stop()
         again.journal.close()
+
+
+async def test_answers_still_being_written_are_in_the_reveal(
+    hub: Hub, probe: OpenProbe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quiz.peer.journal import Journal
+
+    slow_write = Journal._write_group
+
+    def slow(self: Journal, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        time.sleep(0.1)  # a slow disk: answers queue up behind one another's commit
+        slow_write(self, statements)
+
+    monkeypatch.setattr(Journal, "_write_group", slow)
+    people = [await seated(probe, name) for name in ("A", "B", "C")]
+    await hub.next()
+    for each in people:
+        await each.expect("question")
+    for each in people:
+        await each.send("answer", question=0, **RIGHT[0])
+    reveals = [await each.expect("reveal") for each in people]
+    assert [r["result"]["outcome"] for r in reveals] == ["pass"] * 3
+    assert hub.counts["pass"] == 3
+    assert all(any(f["type"] == "ack" for f in each.frames) for each in people)

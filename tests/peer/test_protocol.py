@@ -63,3 +63,17 @@ def test_the_card_view_keeps_the_layout_and_drops_the_answers() -> None:
     assert choice["options"] == ["이", "삼", "사"]
     code = p.card_view(deck.cards[2], "en")
     assert set(code) == {"type", "deck", "id", "prompt", "code", "starter"}
+
+
+def test_a_taken_port_is_a_clear_error() -> None:
+    import socket
+
+    from quiz.commands.host import check_port_free
+    from quiz.errors import QuizError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(QuizError, match=r"cannot listen on 127\.0\.0\.1"):
+            check_port_free("127.0.0.1", port)
