@@ -237,14 +237,34 @@ _CODE = re.compile(r"```.*?```|`[^`]*`", re.DOTALL)
 def test_the_glossary_is_parsed() -> None:
     variants = forbidden_variants(GLOSSARY.read_text(encoding="utf-8"))
     assert len(variants) >= 30, "the glossary's PyTorch terms table was not found or changed"
-    shown = set(variants.values())
-    assert any(v.startswith("러닝 통계 ") for v in shown)
-    assert not any(v.startswith("모델 ") for v in shown)  # conditional: left to reviewers
-    freeze = next(p for p, v in variants.items() if v.startswith("얼리다 "))
-    assert re.search(freeze, "얼린 파라미터") and re.search(freeze, "얼려요")
-    assert not re.search(freeze, "얼룩")
-    copy = next(p for p, v in variants.items() if v.startswith("사본 "))
-    assert re.search(copy, "사본을") and not re.search(copy, "복사본을")
+    assert any(v.startswith("러닝 통계 ") for v in variants.values())
+
+
+SAMPLE_GLOSSARY = """\
+## PyTorch terms
+
+| English | Use (한국어) | Do not use |
+|---|---|---|
+| freeze | 고정하다 | 얼리다, 동결하다 |
+| copy | 복사본 | 사본, 모델 (when the text means a copy) |
+| module | 모듈 | 복사본 |
+
+## App terms
+
+| English | Use (한국어) | Do not use |
+|---|---|---|
+| back | 뒤로 | 이전 |
+"""
+
+
+def test_forbidden_variants_are_read_as_decided() -> None:
+    variants = forbidden_variants(SAMPLE_GLOSSARY)
+    by_word = {why.split(" ")[0]: re.compile(pattern) for pattern, why in variants.items()}
+    assert set(by_word) == {"얼리다", "동결하다", "사본"}  # not conditional, a term, or app text
+    assert by_word["얼리다"].search("얼린 파라미터") and by_word["얼리다"].search("얼려요")
+    assert not by_word["얼리다"].search("얼룩")
+    assert by_word["동결하다"].search("동결해요") and by_word["동결하다"].search("동결한")
+    assert by_word["사본"].search("사본을") and not by_word["사본"].search("복사본을")
 
 
 def test_no_glossary_violation(decks: dict[str, Deck]) -> None:
@@ -305,3 +325,33 @@ def test_every_group_has_siblings(cards: list[Card]) -> None:
     """A group of one is a typo in a group id (a cross-deck `deck-id/slug` that names none)."""
     lonely = [f"{group}: only {m[0].key}" for group, m in _groups(cards).items() if len(m) < 2]
     assert not lonely, "groups with a single card:\n" + "\n".join(sorted(lonely))
+
+
+def _program(card: Card) -> str | None:
+    """What a card runs for its lesson (code and solution), whitespace-normalised; None when it
+    is too short to tell two cards apart (a line of imports)."""
+    source = "\n".join(part for part in (card.code, card.solution) if part)
+    lines = [line.split() for line in source.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return None
+    return "\n".join(" ".join(words) for words in lines)
+
+
+def _one_group(same: list[Card]) -> bool:
+    groups = {card.sibling_group for card in same}
+    return len(groups) == 1 and None not in groups
+
+
+def test_cards_that_run_the_same_program_are_siblings(cards: list[Card]) -> None:
+    """The same code in two cards tests one fact twice: they share a group (or one goes)."""
+    by_program: dict[str, list[Card]] = {}
+    for card in cards:
+        program = _program(card)
+        if program is not None:
+            by_program.setdefault(program, []).append(card)
+    found = [
+        " and ".join(card.key for card in same)
+        for same in by_program.values()
+        if len(same) > 1 and not _one_group(same)
+    ]
+    assert not found, "cards running the same code outside one group:\n" + "\n".join(found)
