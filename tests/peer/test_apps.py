@@ -177,3 +177,17 @@ async def test_participant_reconnects_by_itself_and_keeps_its_seat(tmp_path: Pat
         await hub.stop()
         hub.journal.close()
         await asyncio.sleep(0)
+
+
+async def test_names_are_shown_as_text_never_as_markup(hub: Hub) -> None:
+    await hub.start()
+    app = JoinApp(f"ws://127.0.0.1:{hub.port}", name="Ann", code=CODE)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            eve = await Probe(hub.port).open()
+            await eve.join("[@click=app.quit]x[/]")
+            await pilot.press("enter")
+            await until(pilot, lambda: "[@click=app.quit]x[/]" in text_of(app, "#peer-result"))
+            await eve.close()
+    finally:
+        await hub.stop()

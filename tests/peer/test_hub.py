@@ -478,3 +478,35 @@ async def test_answers_still_being_written_are_in_the_reveal(
     assert [r["result"]["outcome"] for r in reveals] == ["pass"] * 3
     assert hub.counts["pass"] == 3
     assert all(any(f["type"] == "ack" for f in each.frames) for each in people)
+
+
+async def test_skip_drops_the_question_unscored_and_asks_the_next(
+    hub: Hub, probe: OpenProbe
+) -> None:
+    ann = await seated(probe, "Ann")
+    await seated(probe, "Bob")
+    await hub.next()
+    await ann.send("answer", question=0, **RIGHT[0])
+    await ann.expect("ack")
+    await hub.skip()
+    assert (await ann.expect("question"))["question"] == 1
+    assert not any(f["type"] == "reveal" for f in ann.frames)
+    assert hub.seats[1].score == 0 and hub.skipped == {0}
+
+
+async def test_pause_stops_the_clock_and_refuses_answers(hub: Hub, probe: OpenProbe) -> None:
+    ann = await seated(probe, "Ann")
+    await hub.next()
+    await ann.expect("question")
+    assert hub.pause() is True
+    paused = await ann.expect("pause")
+    assert paused["paused"] is True
+    left = hub.remaining()
+    await asyncio.sleep(0.2)
+    assert hub.remaining() == left
+    await ann.send("answer", question=0, **RIGHT[0])
+    assert (await ann.expect("error"))["code"] == p.NOT_OPEN
+    assert hub.pause() is False
+    assert (await ann.expect("pause"))["paused"] is False
+    await ann.send("answer", question=0, **RIGHT[0])
+    assert (await ann.expect("ack"))["elapsed"] < 0.2

@@ -104,12 +104,12 @@ class HostApp(App[int]):
         self.address = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="host-bar")
+        yield Static(id="host-bar", markup=False)
         with VerticalScroll(id="host-body"):
-            yield Static(id="host-status")
+            yield Static(id="host-status", markup=False)
             yield Markdown(id="host-prompt")
-            yield Static(id="host-code")
-            yield Static(id="host-detail")
+            yield Static(id="host-code", markup=False)
+            yield Static(id="host-detail", markup=False)
         yield Footer()
 
     async def on_mount(self) -> None:

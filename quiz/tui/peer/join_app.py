@@ -67,21 +67,21 @@ class JoinApp(App[int]):
     def compose(self) -> ComposeResult:
         with Vertical(id="join-form"):
             yield Static("Join a quiz session", classes="title")
-            yield Static(f"Host: {self.url}", id="join-host")
+            yield Static(f"Host: {self.url}", id="join-host", markup=False)
             yield Input(self.initial_code, placeholder="join code (6 letters)", id="join-code")
             yield Input(self.initial_name, placeholder="your name", id="join-name", max_length=24)
             yield Button("Join", id="join-go", variant="primary")
-            yield Static(id="join-error")
+            yield Static(id="join-error", markup=False)
         with Container(id="session", classes="-empty"):
-            yield Static(id="peer-bar")
+            yield Static(id="peer-bar", markup=False)
             with VerticalScroll(id="peer-body"):
-                yield Static(id="peer-status")
+                yield Static(id="peer-status", markup=False)
                 yield Markdown(id="peer-prompt")
-                yield Static(id="peer-code")
+                yield Static(id="peer-code", markup=False)
                 yield Container(id="peer-answer")
-                yield Static(id="peer-result")
+                yield Static(id="peer-result", markup=False)
                 yield Markdown(id="peer-explain")
-                yield Static(id="peer-board")
+                yield Static(id="peer-board", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -133,8 +133,13 @@ class JoinApp(App[int]):
     async def _hub_message(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         handler = getattr(self, f"_got_{kind}", None)
-        if handler is not None:
+        if handler is None:
+            return
+        try:
             await handler(message)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # A host speaking another version (or a hostile one) must not end the session here.
+            self.notify(f"The host sent a malformed {kind!r} message.", severity="warning")
 
     async def _got_welcome(self, message: dict[str, Any]) -> None:
         self.you = str(message["you"]["name"])
@@ -253,7 +258,9 @@ class JoinApp(App[int]):
         self._draw_bar()
 
     async def _got_error(self, message: dict[str, Any]) -> None:
-        self.notify(str(message.get("message")), title="The host says", severity="error")
+        self.notify(
+            str(message.get("message")), title="The host says", severity="error", markup=False
+        )
 
     async def _got_bye(self, message: dict[str, Any]) -> None:
         reason = message.get("reason")
