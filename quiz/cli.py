@@ -7,7 +7,10 @@ in quiz/commands/<name>.py and imports what it needs inside its `run`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -75,9 +78,37 @@ def _open_study_app(args: argparse.Namespace) -> int:
     return run_study_app(args)
 
 
+def _hide_deck_paths(args: argparse.Namespace) -> None:
+    """Deck files named on the command line hold answer keys: no sandbox run may read them."""
+    from quiz.sandbox import hidden
+
+    named: list[str] = list(getattr(args, "decks", None) or [])
+    for attribute in ("paths", "deck", "file"):
+        value = getattr(args, attribute, None)
+        if isinstance(value, str):
+            named.append(value)
+        elif isinstance(value, list):
+            named += [str(v) for v in value]
+    hidden.hide(p for p in named if os.path.exists(p))
+
+
+def _end_on_termination() -> None:
+    """SIGTERM and SIGHUP end a command the way ctrl+c does: unwinding, so the sandbox pool's
+    exit handler kills its workers and removes their scratch folders and cgroups."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+            signal.signal(sig, stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _end_on_termination()
+    _hide_deck_paths(args)
     func = getattr(args, "func", None) or _open_study_app
     try:
         return int(func(args) or 0)

@@ -226,6 +226,10 @@ class SandboxPool:
             self._ready.clear()
             self._live.clear()
             self._cond.notify_all()
+        # Every worker is killed first, then all are awaited together: a command that ends
+        # (ctrl+c, SIGTERM) is gone within a second or two, not a few seconds per worker.
+        for worker in workers:
+            worker.kill()
         for worker in workers:
             worker.close()
         if self._executor is not None:
@@ -326,6 +330,12 @@ class SandboxPool:
                 return worker
             self._release(worker, healthy=False)
 
+    def _discard(self, worker: WorkerProcess) -> None:
+        with self._cond:
+            self._live.discard(worker)
+            self._ready.discard(worker)
+        worker.close()
+
     def _release(self, worker: WorkerProcess, healthy: bool) -> None:
         with self._cond:
             healthy = healthy and worker.generation == self._generation
@@ -346,6 +356,7 @@ class SandboxPool:
             return RunResult(RunStatus.KILLED, notes=("cancelled",))
         run_id = next(self._run_ids)
         healthy = False
+        interrupted = True  # until the exchange ends normally: ctrl+c, SIGTERM, cancellation
         try:
             if not token.attach(worker, run_id):
                 healthy = True
@@ -356,11 +367,16 @@ class SandboxPool:
                 return RunResult(
                     RunStatus.KILLED, notes=("the sandbox worker stopped answering; replaced",)
                 )
+            interrupted = False
             return result
         except WorkerGone as exc:
+            interrupted = False
             return RunResult(RunStatus.KILLED, notes=(f"{exc}; the worker was replaced",))
         finally:
-            self._release(worker, healthy)
+            if interrupted and not healthy:
+                self._discard(worker)  # the command is ending: no replacement to start
+            else:
+                self._release(worker, healthy)
 
     def _exchange(
         self, worker: WorkerProcess, run_id: int, request: RunRequest

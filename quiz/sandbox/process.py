@@ -148,6 +148,14 @@ class WorkerProcess:
             return ""
         return text[-_LOG_TAIL:].strip()
 
+    def kill(self) -> None:
+        """Stop the worker now without waiting (close() waits and cleans up)."""
+        with contextlib.suppress(OSError):
+            self._stdin.close()
+        if self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+
     def close(self) -> None:
         """End the worker and everything in its namespaces; safe to call more than once."""
         with contextlib.suppress(OSError):
@@ -158,5 +166,5 @@ class WorkerProcess:
             self.proc.wait(timeout=10)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
-        remove_cgroup(self.proc.pid, wait_seconds=5.0)
+        remove_cgroup(self.proc.pid, wait_seconds=1.0)
         self._log.close()
