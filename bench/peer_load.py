@@ -261,6 +261,7 @@ async def hub_main(args: argparse.Namespace) -> None:
     hub.listeners.append(mark)
     for index in range(len(questions)):
         marks.clear()
+        await asyncio.sleep(0.3)  # as quiet as the bare broadcast's moment
         await hub.next()
         frame_size = len(hub._question_frame())
         while hub.phase is Phase.QUESTION:

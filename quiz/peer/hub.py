@@ -37,6 +37,7 @@ RATE = 10  # messages a second one connection may send; more get `too-fast`
 RATE_CLOSE = 40  # and this many in a second closes it
 HELLO_SECONDS = 15.0  # a connection must join or resume this soon
 BOARD_ROWS = 10  # rows of the scoreboard sent to participants (each also gets its own row)
+PRIME_DELAY = 0.25  # seconds after a question goes out before its shared runs start
 
 
 class Phase(StrEnum):
@@ -358,14 +359,21 @@ class Hub:
             for seat_id, data, elapsed in self.journal.answers(index):
                 self._accept(seat_id, answer_from_dict(data), min(elapsed, self.seconds))
         self.journal.set_meta(phase=str(self.phase), index=index)
-        self._priming = asyncio.create_task(prime(question.deck, question.card, self._runs))
         self._arm_timer(self.seconds)
         by_lang: dict[str | None, list[Seat]] = {}
         for seat in self.eligible(index):
             by_lang.setdefault(seat.lang, []).append(seat)
         for lang, seats in by_lang.items():
             self._fanout(self._question_frame(lang), seats)
+        # The runs every answer shares start a moment after the question is out, so that the
+        # fan-out does not compete with them; an earlier answer starts them itself.
+        runs = self._runs
+        asyncio.get_running_loop().call_later(PRIME_DELAY, lambda: self._prime(question, runs))
         self._changed("question")
+
+    def _prime(self, question: Question, runs: SharedRuns) -> None:
+        if runs is self._runs:
+            self._priming = asyncio.create_task(prime(question.deck, question.card, runs))
 
     def _question_frame(self, lang: str | None = None) -> str:
         current = self.open
