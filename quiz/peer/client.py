@@ -38,7 +38,10 @@ def hub_url(address: str) -> str:
         raise QuizError("give the host's address, e.g. 192.168.1.20:8765", title="Join")
     if address.startswith(("ws://", "wss://")):
         return address
-    if address.count(":") == 1 and address.rsplit(":", 1)[1].isdigit():
+    if address.count(":") == 1:
+        port = address.rsplit(":", 1)[1]
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise QuizError(f"{address}: the port must be a number (HOST:PORT)", title="Join")
         return f"ws://{address}"
     if address.startswith("[") or ":" not in address:
         return f"ws://{address}:{DEFAULT_PORT}"

@@ -490,6 +490,10 @@ class Hub:
     # -- connections ------------------------------------------------------------------------
 
     async def _serve(self, conn: ServerConnection) -> None:
+        if len(self._peers) >= 4 * self.max_participants + 64:
+            # A flood of idle sockets must not starve the seated (each has 15 s to take a seat).
+            await conn.close(1013, "too many connections")
+            return
         address = conn.remote_address
         peer = _Peer(str(address[0]) if address else "?")
         self._peers[conn] = peer

@@ -510,3 +510,18 @@ async def test_pause_stops_the_clock_and_refuses_answers(hub: Hub, probe: OpenPr
     assert (await ann.expect("pause"))["paused"] is False
     await ann.send("answer", question=0, **RIGHT[0])
     assert (await ann.expect("ack"))["elapsed"] < 0.2
+
+
+async def test_idle_connections_are_capped(tmp_path: Path) -> None:
+    hub = make_hub(ExecRunner(), tmp_path / "s.db", max_participants=1)
+    await hub.start()
+    idle = [await Probe(hub.port).open() for _ in range(4 * 1 + 64)]
+    extra = await Probe(hub.port).open()
+    try:
+        with pytest.raises(ConnectionClosed):
+            await extra.recv()
+    finally:
+        for each in [*idle, extra]:
+            await each.close()
+        await hub.stop()
+        hub.journal.close()

@@ -77,3 +77,15 @@ def test_a_taken_port_is_a_clear_error() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(QuizError, match=r"cannot listen on 127\.0\.0\.1"):
             check_port_free("127.0.0.1", port)
+
+
+def test_addresses_become_hub_urls() -> None:
+    from quiz.errors import QuizError
+    from quiz.peer.client import hub_url
+
+    assert hub_url("10.0.0.5:9000") == "ws://10.0.0.5:9000"
+    assert hub_url("10.0.0.5") == "ws://10.0.0.5:8765"
+    assert hub_url("ws://h:1/") == "ws://h:1/"
+    assert hub_url("fe80::1") == "ws://[fe80::1]:8765"
+    with pytest.raises(QuizError, match="port must be a number"):
+        hub_url("host:http")
