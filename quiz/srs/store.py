@@ -107,6 +107,27 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"the database at {path} failed: {text}")
 
 
+def _preflight(path: Path) -> str | None:
+    """Refuse what can never be a database; say why it cannot be written, or None."""
+    if path.is_dir():
+        raise StoreError(
+            f"the database path {path} is a folder, not a file. Move the folder away, or "
+            "point QUIZ_HOME at another place."
+        )
+    if path.parent.exists() and not path.parent.is_dir():
+        raise StoreError(
+            f"{path.parent} is a file, but quiz keeps its database in a folder there. Move "
+            "the file away, or point QUIZ_HOME at another place."
+        )
+    reason = _writable_reason(path)
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+        if header != _SQLITE_HEADER:
+            raise _corrupt(path, "not an SQLite file")
+    return reason
+
+
 def _writable_reason(path: Path) -> str | None:
     """Why the database cannot be written here, or None when it can (as far as we can tell)."""
     folder = path.parent
@@ -191,25 +212,10 @@ class Store:
 
             path = locations().database
         path = Path(path)
-        if path.is_dir():
-            raise StoreError(
-                f"the database path {path} is a folder, not a file. Move the folder away, or "
-                "point QUIZ_HOME at another place."
-            )
-        if path.parent.exists() and not path.parent.is_dir():
-            raise StoreError(
-                f"{path.parent} is a file, but quiz keeps its database in a folder there. Move "
-                "the file away, or point QUIZ_HOME at another place."
-            )
-        reason = _writable_reason(path)
-        if path.exists() and path.stat().st_size > 0:
-            try:
-                with path.open("rb") as fh:
-                    header = fh.read(len(_SQLITE_HEADER))
-            except OSError as exc:
-                raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
-            if header != _SQLITE_HEADER:
-                raise _corrupt(path, "not an SQLite file")
+        try:
+            reason = _preflight(path)
+        except OSError as exc:  # e.g. a folder on the way that this user may not enter
+            raise StoreError(f"cannot reach {path}: {exc.strerror or exc}") from exc
         if reason is None:
             try:
                 return cls._open_writable(path, busy_timeout_ms)

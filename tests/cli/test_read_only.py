@@ -92,3 +92,16 @@ def test_a_home_that_cannot_be_created_is_read_only_too(read_only_home: Path) ->
     done = _quiz(read_only_home / "sub", "config", "new-per-day", "5")
     assert done.returncode == 2
     assert "is read-only" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_home_behind_a_folder_this_user_may_not_enter(tmp_path: Path) -> None:
+    closed = Path(tempfile.mkdtemp(prefix="quiz-closed-"))
+    try:
+        closed.chmod(0o700 if ROOT else 0o000)
+        done = _quiz(closed / "home", "config")
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert f"cannot reach {closed / 'home' / 'quiz.db'}: Permission denied" in done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        closed.chmod(0o755)
+        shutil.rmtree(closed, ignore_errors=True)
