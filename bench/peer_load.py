@@ -3,13 +3,14 @@
     python bench/peer_load.py [--clients 300] [--runner sandbox|fake] [--timeout 180]
 
 The hub runs in this process (with the real sandbox pool unless --runner fake); the participants
-run in a second process, each its own WebSocket connection. They join, answer 5 questions (choice,
-predict, code, predict, choice; every code answer is different, so each is its own sandbox run),
-and the bench prints: join p50/p99 (connect to welcome), question fan-out p50/p99 (the hub's send
-to each client's receipt), answer ack p50/p99, grading throughput (answers graded per second of
-grading), errors, and the hub's RSS. After each question a bare `websockets.broadcast` of a frame
-of the same size goes to the same clients from a plain server in this process: its fan-out is
-printed beside the hub's, with the ratio.
+run in --procs other processes, each its own WebSocket connection. They join, answer 5 questions
+(choice, predict, code, predict, choice; every code answer is different, so each is its own
+sandbox run), each 0.5-1 s after its question arrives (people read first), and the bench prints:
+join p50/p99 (connect to welcome), question fan-out p50/p99 (the hub's send to each client's
+receipt), answer ack p50/p99, grading throughput (answers graded per second from the first
+answer to the last grade), errors, and the hub's RSS. After each question a bare
+`websockets.broadcast` of a frame of the same size goes to the same clients from a plain server
+in this process: its fan-out is printed beside the hub's, with the ratio.
 
 Targets: 300 participants, fan-out p99 <= 30 ms and within 1.5x of the bare broadcast, 0 errors,
 every answer acknowledged and graded. Printed, never asserted: a benchmark is not a test.
@@ -131,7 +132,8 @@ async def participant(number: int, url: str, bare_url: str, code: str, out: dict
                 kind = message["type"]
                 if kind == "question":
                     out["fanout"].append(received - message["sent"])
-                    await asyncio.sleep(random.uniform(0, 0.3))  # people do not answer at once
+                    # People read before they answer, and not all at once.
+                    await asyncio.sleep(random.uniform(0.5, 1.0))
                     card = message["card"]
                     parts = ANSWERS.get(card["id"]) or {
                         "text": f'm.register_buffer("running", torch.zeros(3))  # p{number}\n'
