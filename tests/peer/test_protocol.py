@@ -89,3 +89,11 @@ def test_addresses_become_hub_urls() -> None:
     assert hub_url("fe80::1") == "ws://[fe80::1]:8765"
     with pytest.raises(QuizError, match="port must be a number"):
         hub_url("host:http")
+
+
+def test_the_address_to_share_is_never_the_wildcard() -> None:
+    from quiz.commands.host import lan_addresses
+
+    assert lan_addresses("127.0.0.1") == ["127.0.0.1"]
+    shared = lan_addresses("0.0.0.0")
+    assert shared and "0.0.0.0" not in shared
