@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "host",
     "join",
     "anki",
+    "sandbox",
 )
 
 
@@ -60,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"quiz {__version__}")
+    parser.add_argument(
+        "--no-service",
+        action="store_true",
+        help="run code in a sandbox pool of this command's own, not the shared background service",
+    )
     add_deck_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
@@ -108,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _end_on_termination()
+    if args.no_service:
+        # Read by quiz.sandbox.client.use_service, the one place that chooses.
+        os.environ["QUIZ_SANDBOX_SERVICE"] = "off"
     _hide_deck_paths(args)
     func = getattr(args, "func", None) or _open_study_app
     try:

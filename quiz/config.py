@@ -25,6 +25,12 @@ class AppConfig:
     sandbox_output_kb: int = 64
     """Output cap per stream for one run, in KiB; the rest is cut with a visible notice."""
 
+    sandbox_service: str = "on"
+    """`on`: commands share one background sandbox service; `off`: each runs its own pool."""
+
+    sandbox_service_idle_minutes: int = 15
+    """The background sandbox service ends after this many minutes without a command."""
+
     editor: str = ""
     """Command used by `e` in the study screen; empty means $VISUAL, then $EDITOR, then vi."""
 

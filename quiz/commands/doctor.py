@@ -124,23 +124,18 @@ def _integrity_summary(problems: list[str], more: bool) -> str:
 
 
 def _sandbox_report() -> dict[str, Any]:
-    from quiz.config import load_config
     from quiz.sandbox.diagnostics import torch_version
-    from quiz.sandbox.pool import SandboxPool
+    from quiz.sandbox.pool import shared_pool
 
-    config = load_config()
-    with SandboxPool(
-        workers=config.sandbox_workers or None,
-        memory_mb=config.sandbox_memory_mb,
-        output_limit=config.sandbox_output_kb * 1024,
-    ) as pool:
-        protections = pool.protections()
-        return {
-            "torch": torch_version(),
-            "pool_size": pool.size,
-            "memory_mb": pool.memory_mb,
-            "protections": [p.to_dict() for p in protections],
-        }
+    # The pool that runs code: the shared service's, or this command's own with --no-service.
+    pool = shared_pool()
+    protections = pool.protections()
+    return {
+        "torch": torch_version(),
+        "pool_size": pool.size,
+        "memory_mb": pool.memory_mb,
+        "protections": [p.to_dict() for p in protections],
+    }
 
 
 def run(args: argparse.Namespace) -> int:

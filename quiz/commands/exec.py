@@ -55,21 +55,14 @@ def _status_line(result: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from quiz.config import load_config
-    from quiz.sandbox.pool import SandboxPool
+    from quiz.sandbox.pool import shared_pool
     from quiz.sandbox.protocol import RunRequest, Segment
 
     path = Path(args.file)
     source = _read_source(path)
     request = RunRequest((Segment(path.name, source),), timeout=args.timeout)
-    config = load_config()
-    # One worker: a single run needs no more, and it starts in the time one torch import takes.
-    with SandboxPool(
-        workers=1,
-        memory_mb=config.sandbox_memory_mb,
-        output_limit=config.sandbox_output_kb * 1024,
-    ) as pool:
-        result = pool.run(request)
+    # The shared service; without it, one worker: a single run needs no more.
+    result = shared_pool(workers=1).run(request)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

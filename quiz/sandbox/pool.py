@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quiz.errors import QuizError
 from quiz.sandbox import hidden
@@ -30,6 +30,9 @@ from quiz.sandbox.cgroup import remove_stale_cgroups
 from quiz.sandbox.process import WorkerGone, WorkerProcess
 from quiz.sandbox.protections import Protection
 from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus
+
+if TYPE_CHECKING:
+    from quiz.sandbox.client import ServiceClient
 
 STARTUP_SECONDS = 180.0  # importing torch on a loaded machine can be slow
 _REPLY_GRACE = 10.0  # beyond a run's timeout, how long a silent worker is trusted
@@ -131,8 +134,9 @@ class SandboxPool:
             remove_stale_cgroups()
             self._root = Path(tempfile.mkdtemp(prefix="quiz-sandbox-"))
             self._root.chmod(0o711)  # runs switch user and must still reach their scratch
-            for _ in range(self.size):
-                self._spawn_locked()
+            # One worker first: on a small machine two torch imports at once delay the first
+            # result; the others start as soon as it is ready (`_await_ready`).
+            self._spawn_locked()
         return self
 
     def _hidden_changed(self) -> None:
@@ -189,6 +193,8 @@ class SandboxPool:
                 self.torch_version = str((message or {}).get("torch", "")) or None
                 self._ready.add(worker)
                 self._idle.append(worker)
+                while len(self._live) < self.size:
+                    self._spawn_locked()
             self._cond.notify_all()
         if error or self._closed:
             worker.close()
@@ -394,23 +400,35 @@ class SandboxPool:
                     raise WorkerGone(f"the worker sent a malformed result: {exc}") from None
 
 
-_shared: SandboxPool | None = None
+_shared: SandboxPool | ServiceClient | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool() -> SandboxPool:
-    """The process-wide pool, built from the user's config, started on first use, closed at exit."""
+def shared_pool(workers: int | None = None) -> SandboxPool | ServiceClient:
+    """The process-wide runner, built from the user's config, started on first use, left at exit.
+
+    The per-user sandbox service's client, unless `--no-service`, QUIZ_SANDBOX_SERVICE=off or the
+    config turn it off (`client.use_service`): then a pool in this process, as before, of
+    `workers` (default: the config's) workers. The service runs its own pool with the config's.
+    """
     global _shared
     with _shared_lock:
         if _shared is None or _shared._closed:
             from quiz.config import load_config
+            from quiz.sandbox.client import ServiceClient, settings_for, use_service
 
             config = load_config()
-            _shared = SandboxPool(
-                workers=config.sandbox_workers or None,
-                memory_mb=config.sandbox_memory_mb,
-                output_limit=config.sandbox_output_kb * 1024,
-            )
+            output_limit = config.sandbox_output_kb * 1024
+            if use_service(config.sandbox_service):
+                _shared = ServiceClient(
+                    settings_for(config.sandbox_workers, config.sandbox_memory_mb, output_limit)
+                )
+            else:
+                _shared = SandboxPool(
+                    workers=workers or config.sandbox_workers or None,
+                    memory_mb=config.sandbox_memory_mb,
+                    output_limit=output_limit,
+                )
             _shared.start()
             atexit.register(_shared.close)
         return _shared
