@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from rich.cells import cell_len, set_cell_size
 
+from quiz.i18n import _
+
 _MINUTE = 60.0
 _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
@@ -21,16 +23,16 @@ def interval(delta: timedelta) -> str:
     """
     seconds = max(delta.total_seconds(), 0.0)
     if seconds < _MINUTE:
-        return "<1m"
+        return "<" + _("{n}m").format(n=1)
     if seconds < _HOUR:
-        return f"<{round(seconds / _MINUTE)}m"
+        return "<" + _("{n}m").format(n=round(seconds / _MINUTE))
     if seconds < _DAY:
-        return f"<{round(seconds / _HOUR)}h"
+        return "<" + _("{n}h").format(n=round(seconds / _HOUR))
     if seconds < _MONTH:
-        return f"{round(seconds / _DAY)}d"
+        return _("{n}d").format(n=round(seconds / _DAY))
     if seconds < _YEAR:
-        return f"{_one_decimal(seconds / _MONTH)}mo"
-    return f"{_one_decimal(seconds / _YEAR)}y"
+        return _("{n}mo").format(n=_one_decimal(seconds / _MONTH))
+    return _("{n}y").format(n=_one_decimal(seconds / _YEAR))
 
 
 def _one_decimal(value: float) -> str:
@@ -52,8 +54,8 @@ def study_time(seconds: float) -> str:
     """Time spent studying, in words that fit a status line: `0 min`, `12 min`, `1 h 5 min`."""
     minutes = int(max(seconds, 0.0) // 60)
     if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
+        return _("{minutes} min").format(minutes=minutes)
+    return _("{hours} h {minutes} min").format(hours=minutes // 60, minutes=minutes % 60)
 
 
 def relative(when: datetime | None, now: datetime) -> str:
@@ -62,10 +64,10 @@ def relative(when: datetime | None, now: datetime) -> str:
         return "—"
     delta = when - now
     if abs(delta.total_seconds()) < _MINUTE:
-        return "now"
+        return _("now")
     if delta.total_seconds() > 0:
-        return f"in {interval(delta).lstrip('<')}"
-    return f"{interval(-delta).lstrip('<')} ago"
+        return _("in {interval}").format(interval=interval(delta).lstrip("<"))
+    return _("{interval} ago").format(interval=interval(-delta).lstrip("<"))
 
 
 def pad(text: str, width: int) -> str:

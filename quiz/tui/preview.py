@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from quiz.deck.model import Card, CardType, Deck
 from quiz.errors import QuizError
+from quiz.i18n import N_, _, ngettext, set_language
 from quiz.sandbox.protocol import Runner
 from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.preview_card import answer_key, check_lines
@@ -35,11 +36,11 @@ class PreviewApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "quiz preview"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "recheck", "Check again"),
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("r", "recheck", N_("Check again")),
+        Binding("q", "quit", N_("Quit")),
+        Binding("question_mark", "help", N_("Help"), key_display="?"),
     ]
-    HELP = (
+    HELP = N_(
         "Every card of the deck as a learner sees it, with its answer key and whether `quiz "
         "check` proves it. Saving the file reloads it and checks again; nothing is studied."
     )
@@ -58,6 +59,7 @@ class PreviewApp(App[int]):
         super().__init__()
         self.path = path
         self.lang = lang
+        set_language(lang)
         self._runner = runner
         self.deck: Deck | None = None
         self.problems: list[str] = []
@@ -123,15 +125,17 @@ class PreviewApp(App[int]):
         self._show_status()
 
     def _option(self, card: Card) -> Option:
-        mark, _ = self.status.get(card.key, (PENDING, []))
+        mark, _messages = self.status.get(card.key, (PENDING, []))
         style = {PROVEN: "$text-success", FAILED: "$text-error bold"}.get(mark, "dim")
         label = Content.assemble((f"{mark} ", style), (f"{card.type.value:<8}", "dim"), card.id)
         return Option(label, id=card.key)
 
     def _show_problems(self) -> None:
-        lines = [Content.styled(f"✗ {self.path} does not load:", "$text-error bold")]
+        lines = [
+            Content.styled(_("✗ {path} does not load:").format(path=self.path), "$text-error bold")
+        ]
         lines += [Content(f"  {problem}") for problem in self.problems]
-        lines.append(Content.styled("Fix the file and save: it reloads by itself.", "dim"))
+        lines.append(Content.styled(_("Fix the file and save: it reloads by itself."), "dim"))
         self.query_one("#preview-meta", Static).update(Content("\n").join(lines))
         for selector in ("#preview-code", "#preview-key", "#preview-check"):
             self.query_one(selector, Static).update("")
@@ -140,17 +144,25 @@ class PreviewApp(App[int]):
         self._show_status()
 
     def _show_status(self) -> None:
-        marks = [mark for mark, _ in self.status.values()]
+        marks = [mark for mark, _messages in self.status.values()]
         if self.deck is None:
-            text = Content.styled(f"{len(self.problems)} problems", "$text-error")
+            count = len(self.problems)
+            text = Content.styled(
+                ngettext("{n} problem", "{n} problems", count).format(n=count), "$text-error"
+            )
         else:
             text = Content.assemble(
-                (f"{marks.count(PROVEN)} proven", "$text-success"),
+                (_("{n} proven").format(n=marks.count(PROVEN)), "$text-success"),
                 "  ",
-                (f"{marks.count(FAILED)} failing", "$text-error" if FAILED in marks else "dim"),
-                (f"  {marks.count(PENDING)} checking", "dim") if PENDING in marks else "",
-                (f"  {marks.count(SELF)} self-graded", "dim"),
-                ("   · saving the file checks again", "dim"),
+                (
+                    _("{n} failing").format(n=marks.count(FAILED)),
+                    "$text-error" if FAILED in marks else "dim",
+                ),
+                ("  " + _("{n} checking").format(n=marks.count(PENDING)), "dim")
+                if PENDING in marks
+                else "",
+                ("  " + _("{n} self-graded").format(n=marks.count(SELF)), "dim"),
+                ("   · " + _("saving the file checks again"), "dim"),
             )
         self.query_one("#preview-status", Static).update(text)
 
@@ -218,7 +230,10 @@ class PreviewApp(App[int]):
             return
         failed = [str(c) for c in event.checks if not getattr(c, "ok", False)]
         self.status[event.key] = (FAILED if failed else PROVEN, failed)
-        cards = self.query_one("#preview-cards", OptionList)
+        found = self.screen.query("#preview-cards")
+        if not found:
+            return  # the app is closing: its widgets are being removed one by one
+        cards = found.only_one(OptionList)
         deck = self.deck
         if deck is not None:
             index = next(i for i, c in enumerate(deck.cards) if c.key == event.key)
@@ -240,13 +255,13 @@ class PreviewApp(App[int]):
         # Watch the folder, not the file: editors often save by replacing the file.
         target = self.path.resolve()
         async for changes in awatch(target.parent, debounce=300, recursive=False):
-            if any(Path(changed).resolve() == target for _, changed in changes):
+            if any(Path(changed).resolve() == target for _change, changed in changes):
                 self.post_message(self.Changed())
 
     def on_preview_app_changed(self, event: PreviewApp.Changed) -> None:
         if not self._alive():
             return
-        self.notify(f"{self.path.name} changed: checking again")
+        self.notify(_("{name} changed: checking again").format(name=self.path.name))
         self.action_recheck()
 
     def action_help(self) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from quiz.deck.model import Card, Deck
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.tui.ports import Checker, Clock, CollectionLike, Engine, LibraryLike
 
 
@@ -76,7 +77,7 @@ class Services:
     @property
     def collection(self) -> CollectionLike:
         if self._collection is None:
-            raise QuizError("the decks are still loading", title="Not ready")
+            raise QuizError(_("the decks are still loading"), title=_("Not ready"))
         return self._collection
 
     def deck(self, deck_id: str) -> Deck | None:
@@ -99,7 +100,8 @@ class Services:
         loaded = load_deck(path)
         if loaded.deck is None or loaded.problems:
             lines = [str(p) for p in loaded.problems[:5]]
-            raise QuizError("\n".join(lines) or f"{path}: not a deck", title="Deck has errors")
+            message = "\n".join(lines) or _("{path}: not a deck").format(path=path)
+            raise QuizError(message, title=_("Deck has errors"))
         new = loaded.deck
         self.decks = [new if d.id == new.id or d.path == new.path else d for d in self.decks]
         if all(d.id != new.id for d in self.decks):

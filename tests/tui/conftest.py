@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from textual.widgets import Input, TextArea
 
 from quiz.config import AppConfig
 from quiz.deck.model import Deck
+from quiz.i18n import set_language
 from quiz.tui.app import QuizApp, build_app
 from tests.tui.decks import BASICS, HOOKS
 from tests.tui.fakes import (
@@ -76,3 +77,11 @@ class Harness:
 @pytest.fixture
 def harness(clock: FrozenClock) -> Harness:
     return Harness(clock)
+
+
+@pytest.fixture(autouse=True)
+def english_by_default() -> Iterator[None]:
+    # The app's language is process-wide: a Korean test must not leave later tests in Korean.
+    set_language("en")
+    yield
+    set_language("en")

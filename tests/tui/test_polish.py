@@ -343,7 +343,7 @@ class TestStore:
     async def test_a_locked_store_keeps_the_answer_and_retries(
         self, harness: Harness, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr("quiz.tui.screens.study_flow.RETRY_SECONDS", 0.2)
+        monkeypatch.setattr("quiz.tui.screens.study_flow.RETRY_SECONDS", 1.5)
         app = harness.app([only(FLIP, PREDICT)])
         async with app.run_test(size=(120, 36)) as pilot:
             screen = await study(pilot, app)
@@ -362,7 +362,7 @@ class TestStore:
             assert screen.shown is not None and screen.shown.key == FLIP.key
             assert screen.phase == "judged"
             assert "Not saved yet" in screen_text(app) and "locked" in screen_text(app)
-            await pilot.pause(0.5)  # the retry timer fires and the store takes it
+            await pilot.pause(2.0)  # the retry timer fires and the store takes it
             await settle(pilot, app)
             assert [(a.key, a.rating) for a in fake.answers] == [(FLIP.key, Rating.Easy)]
             assert screen.shown.key == PREDICT.key

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from quiz.errors import QuizError
-from quiz.i18n import N_, _
+from quiz.i18n import N_, _, ngettext
 from quiz.tui.browse_filter import BrowseRow, parse_filter, select
 from quiz.tui.formatting import relative
 from quiz.tui.services import Services
@@ -28,30 +28,30 @@ STATE_NAMES = {
 
 # Fixed widths keep the useful columns on an 80-column screen; Tags takes what is left.
 COLUMNS: tuple[tuple[str, int | None], ...] = (
-    ("Deck", 14),
-    ("Card", 26),
-    ("Type", 7),
-    ("State", 10),
-    ("Due", 8),
-    ("Stability", 9),
-    ("Lapses", 6),
-    ("Tags", None),
+    (N_("Deck"), 14),
+    (N_("Card"), 26),
+    (N_("Type"), 7),
+    (N_("State"), 10),
+    (N_("Due"), 8),
+    (N_("Stability"), 9),
+    (N_("Lapses"), 6),
+    (N_("Tags"), None),
 )
 
 
 class BrowseScreen(Screen[None]):
-    HELP = (
+    HELP = N_(
         "Type to search: `deck:ID`, `tag:NAME`, `is:due`, `is:new`, `is:learning`, `is:review`, "
         "`is:suspended`, `is:buried`, `is:leech` and free words combine (all must match). "
         "Enter opens a card with its whole history."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("enter", "open", "Open", show=False),
-        Binding("s", "toggle_suspend", "Suspend/unsuspend"),
-        Binding("r", "reset", "Reset"),
-        Binding("escape", "back", "Back"),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("slash", "search", N_("Search"), key_display="/"),
+        Binding("enter", "open", N_("Open"), show=False),
+        Binding("s", "toggle_suspend", N_("Suspend/unsuspend")),
+        Binding("r", "reset", N_("Reset")),
+        Binding("escape", "back", N_("Back")),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -62,9 +62,7 @@ class BrowseScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")
         yield Input(
-            placeholder=(
-                "search: deck:ID tag:NAME is:due|new|review|buried… words"
-            ),
+            placeholder=_("search: deck:ID tag:NAME is:due|new|review|buried… words"),
             id="browse-search",
         )
         yield Static(id="browse-status")
@@ -72,10 +70,10 @@ class BrowseScreen(Screen[None]):
         yield QuizFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = "browse"
+        self.sub_title = _("browse")
         table = self.query_one(DataTable)
         for name, width in COLUMNS:
-            table.add_column(name, key=name.lower(), width=width)
+            table.add_column(_(name), key=name.lower(), width=width)
         self.load_rows()
         table.focus()
 
@@ -105,7 +103,11 @@ class BrowseScreen(Screen[None]):
         table.clear()
         for row in shown:
             table.add_row(*self._cells(row, now), key=row.card.key)
-        status.update(f"{len(shown)} of {len(self.rows)} cards")
+        status.update(
+            ngettext("{shown} of {n} card", "{shown} of {n} cards", len(self.rows)).format(
+                shown=len(shown), n=len(self.rows)
+            )
+        )
         keys = [row.card.key for row in shown]
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
@@ -120,7 +122,7 @@ class BrowseScreen(Screen[None]):
         else:
             state = _(STATE_NAMES.get(info.state, info.state))
         if info.leech:
-            state += " · leech"
+            state += " · " + _("leech")
         stability = f"{info.stability:.1f}d" if info.stability is not None else "—"
         return [
             Text(card.deck_id),
@@ -177,10 +179,10 @@ class BrowseScreen(Screen[None]):
         collection = self.services.collection
         if collection.info(key).suspended:
             collection.unsuspend(key)
-            self.notify(f"Unsuspended {key}")
+            self.notify(_("Unsuspended {key}").format(key=key))
         else:
             collection.suspend(key)
-            self.notify(f"Suspended {key}")
+            self.notify(_("Suspended {key}").format(key=key))
         self.load_rows()
 
     def action_reset(self) -> None:
@@ -193,8 +195,8 @@ class BrowseScreen(Screen[None]):
         def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.services.collection.reset(key)
-                self.notify(f"Reset {key}: it is new again (its history is kept)")
+                self.notify(_("Reset {key}: it is new again (its history is kept)").format(key=key))
                 self.load_rows()
 
-        question = f"Forget the schedule of {key}? It becomes new again; its history stays."
-        self.app.push_screen(ConfirmScreen(question, "Reset"), done)
+        question = _("Forget the schedule of {key}? It becomes new again; its history stays.")
+        self.app.push_screen(ConfirmScreen(question.format(key=key), _("Reset")), done)

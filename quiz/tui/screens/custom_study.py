@@ -67,9 +67,7 @@ class CustomStudyScreen(ModalScreen[None]):
                 )
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Cancel"), id="custom-cancel", compact=True)
-                yield Button(
-                    _("Start  ^s"), variant="primary", id="custom-start", compact=True
-                )
+                yield Button(_("Start  ^s"), variant="primary", id="custom-start", compact=True)
         yield QuizFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

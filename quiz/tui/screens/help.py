@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
+from quiz.i18n import N_, _
 from quiz.tui.widgets.footer import QuizFooter
 
 # Textual's own housekeeping keys: always there, never what a learner looks for.
@@ -35,8 +36,8 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
         own = active.node is screen or active.node is app
         if binding.action in _BUILT_IN or not (own or binding.show):
             continue
-        label = binding.description or binding.action
-        keys, _ = by_action.setdefault(binding.action, ([], label))
+        label = _(binding.description) if binding.description else binding.action
+        keys, _first_label = by_action.setdefault(binding.action, ([], label))
         display = (
             app.get_key_display(binding)
             if binding.key_display
@@ -48,7 +49,9 @@ def key_rows(screen: Screen[object]) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", N_("Close"))
+    ]
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__()
@@ -56,14 +59,14 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         about = getattr(self.under, "HELP", "") or getattr(self.app, "HELP", "")
-        about = str(about) or "Keys for this screen."
+        about = _(str(about)) if about else _("Keys for this screen.")
         with Vertical(id="help", classes="dialog"):
-            yield Static(Content.styled("Help", "bold"), classes="dialog-title")
+            yield Static(Content.styled(_("Help"), "bold"), classes="dialog-title")
             yield Static(about, id="help-about", markup=False)
             yield DataTable(id="help-keys", cursor_type="none", show_header=False)
             yield Static(
                 Content.styled(
-                    "? opens this on every screen · ctrl+p: commands and themes · Esc closes it",
+                    _("? opens this on every screen · ctrl+p: commands and themes · Esc closes it"),
                     "dim",
                 ),
                 id="help-foot",
@@ -72,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("key", "action")
+        table.add_columns(_("key"), _("action"))
         for keys, label in key_rows(self.under):
             table.add_row(Text(keys, style="bold"), Text(label))
 

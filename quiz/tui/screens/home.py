@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from quiz.errors import QuizError
-from quiz.i18n import _
+from quiz.i18n import N_, _, ngettext
 from quiz.tui.formatting import study_time
 from quiz.tui.services import Services
 from quiz.tui.widgets.deck_table import ALL_DECKS, DeckRow, DeckTable
@@ -23,21 +23,21 @@ from quiz.tui.widgets.footer import QuizFooter
 class HomeScreen(Screen[None]):
     """Pick a deck and study. Every other screen starts from here."""
 
-    HELP = (
+    HELP = N_(
         "Choose a deck with the arrows and press Enter to study it; the first row studies "
         "every deck. Counts are Anki's: new (blue), learning (red), due (green). r reads the "
         "deck files again after you fix or add one."
     )
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "study", "Study", priority=True),
-        Binding("c", "custom_study", "Custom"),
-        Binding("b", "browse", "Browse"),
-        Binding("s", "stats", "Stats"),
-        Binding("o", "options", "Options"),
-        Binding("r", "reload", "Reload decks", show=False),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("enter", "study", N_("Study"), priority=True),
+        Binding("c", "custom_study", N_("Custom")),
+        Binding("b", "browse", N_("Browse")),
+        Binding("s", "stats", N_("Stats")),
+        Binding("o", "options", N_("Options")),
+        Binding("r", "reload", N_("Reload decks"), show=False),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
+        Binding("q", "app.quit", N_("Quit")),
     ]
 
     class ReloadRequested(Message):
@@ -62,7 +62,7 @@ class HomeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "quiz"
-        self.sub_title = "study"
+        self.sub_title = _("study")
         if self.services.loaded:
             self.refresh_decks()
         self.set_interval(0.5, self._show_sandbox_state)
@@ -77,7 +77,7 @@ class HomeScreen(Screen[None]):
         collection = services.collection
         rows: list[DeckRow] = []
         total = collection.counts(None)
-        rows.append(DeckRow(ALL_DECKS, "All decks", total.new, total.learn, total.due))
+        rows.append(DeckRow(ALL_DECKS, _("All decks"), total.new, total.learn, total.due))
         for deck in sorted(services.decks, key=lambda d: d.title.get(services.lang).lower()):
             counts = collection.counts(deck.id)
             rows.append(
@@ -88,13 +88,15 @@ class HomeScreen(Screen[None]):
         status = self.query_one("#home-status", Static)
         if services.decks:
             cards = sum(len(d.cards) for d in services.decks)
-            status.update(f"{len(services.decks)} decks · {cards} cards")
+            decks = ngettext("{n} deck", "{n} decks", len(services.decks))
+            counted = ngettext("{n} card", "{n} cards", cards)
+            status.update(f"{decks.format(n=len(services.decks))} · {counted.format(n=cards)}")
         else:
-            status.update("No decks yet: put deck files in the folder `quiz locate` shows.")
+            status.update(_("No decks yet: put deck files in the folder `quiz locate` shows."))
         self.query_one(DeckTable).show(rows)
         seconds = collection.study_seconds_today()
         self.query_one("#home-today", Static).update(
-            Content.assemble(("Studied today  ", "dim"), study_time(seconds))
+            Content.assemble((_("Studied today") + "  ", "dim"), study_time(seconds))
         )
         self._show_save_warning()
         self._show_failures()
@@ -133,8 +135,11 @@ class HomeScreen(Screen[None]):
             return
         lines = [
             Content.styled(
-                f"⚠ {len(failures)} deck file{'s' if len(failures) > 1 else ''} could not be "
-                "loaded (fix them, then press r to reload):",
+                ngettext(
+                    "⚠ {n} deck file could not be loaded (fix it, then press r to reload):",
+                    "⚠ {n} deck files could not be loaded (fix them, then press r to reload):",
+                    len(failures),
+                ).format(n=len(failures)),
                 "$text-warning bold",
             )
         ]
@@ -143,7 +148,8 @@ class HomeScreen(Screen[None]):
             for problem in problems[:3]:
                 lines.append(Content(f"  {problem}"))
             if len(problems) > 3:
-                lines.append(Content.styled(f"  … and {len(problems) - 3} more", "dim"))
+                more = _("… and {n} more").format(n=len(problems) - 3)
+                lines.append(Content.styled(f"  {more}", "dim"))
         self.query_one("#home-failures-text", Static).update(Content("\n").join(lines))
 
     def _show_sandbox_state(self) -> None:
@@ -152,15 +158,15 @@ class HomeScreen(Screen[None]):
             return
         self._sandbox_ready = ready
         text = (
-            Content.assemble(("● ", "$text-success"), ("sandbox ready", "dim"))
+            Content.assemble(("● ", "$text-success"), (_("sandbox ready"), "dim"))
             if ready
-            else Content.assemble(("○ ", "$text-warning"), ("warming up the sandbox…", "dim"))
+            else Content.assemble(("○ ", "$text-warning"), (_("warming up the sandbox…"), "dim"))
         )
         self.query_one("#home-sandbox", Static).update(text)
 
     def action_reload(self) -> None:
         """Read every deck file again (after fixing one, or adding one to the decks folder)."""
-        self.query_one("#home-status", Static).update("Loading decks…")
+        self.query_one("#home-status", Static).update(_("Loading decks…"))
         self.post_message(self.ReloadRequested())
 
     def _selected_deck(self) -> str | None:

@@ -14,6 +14,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Header, Input, Label, Select, Static
 
 from quiz.errors import QuizError
+from quiz.i18n import N_, _
 from quiz.srs.preset import Preset, format_value, parse_value, validate
 from quiz.tui.services import Services
 from quiz.tui.widgets.footer import QuizFooter
@@ -22,15 +23,23 @@ DEFAULT_SCOPE = "*default*"
 
 # (key, label, help): the settings a learner tunes; FSRS weights are `quiz optimize`'s job.
 FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("desired_retention", "Desired retention", "0.70-0.99: higher means more reviews"),
-    ("new_per_day", "New cards per day", "0-9999"),
-    ("reviews_per_day", "Reviews per day", "0-99999 (learning steps are not limited)"),
-    ("learning_steps", "Learning steps", "e.g. 1m 10m (units s, m, h, d)"),
-    ("relearning_steps", "Relearning steps", "e.g. 10m"),
-    ("maximum_interval", "Maximum interval", "days, 1-36500"),
-    ("leech_threshold", "Leech threshold", "lapses that make a leech; 0 turns leeches off"),
-    ("leech_action", "Leech action", "suspend or tag"),
-    ("fuzz", "Fuzz", "true or false: spread intervals a little"),
+    ("desired_retention", N_("Desired retention"), N_("0.70-0.99: higher means more reviews")),
+    ("new_per_day", N_("New cards per day"), "0-9999"),
+    (
+        "reviews_per_day",
+        N_("Reviews per day"),
+        N_("0-99999 (learning steps are not limited)"),
+    ),
+    ("learning_steps", N_("Learning steps"), N_("e.g. 1m 10m (units s, m, h, d)")),
+    ("relearning_steps", N_("Relearning steps"), N_("e.g. 10m")),
+    ("maximum_interval", N_("Maximum interval"), N_("days, 1-36500")),
+    (
+        "leech_threshold",
+        N_("Leech threshold"),
+        N_("lapses that make a leech; 0 turns leeches off"),
+    ),
+    ("leech_action", N_("Leech action"), N_("suspend or tag")),
+    ("fuzz", N_("Fuzz"), N_("true or false: spread intervals a little")),
 )
 
 
@@ -50,14 +59,14 @@ class PresetValue(Validator):
 
 
 class OptionsScreen(Screen[None]):
-    HELP = (
+    HELP = N_(
         "Scheduling options. The default preset applies to every deck; a deck's own settings "
         "override it. Each field is checked as you type; ctrl+s saves."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "back", "Back"),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("ctrl+s", "save", N_("Save"), priority=True),
+        Binding("escape", "back", N_("Back")),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
     ]
 
     def __init__(self, services: Services, deck_id: str | None = None) -> None:
@@ -68,18 +77,18 @@ class OptionsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         lang = self.services.lang
         decks = sorted(self.services.decks, key=lambda d: d.title.get(lang).lower())
-        scopes = [("Default (every deck)", DEFAULT_SCOPE)]
+        scopes = [(_("Default (every deck)"), DEFAULT_SCOPE)]
         scopes += [(d.title.get(lang), d.id) for d in decks]
         yield Header(show_clock=False, icon="◆")
         with VerticalScroll(id="options"):
             with Horizontal(classes="option-row"):
-                yield Label("Settings for", classes="option-label")
+                yield Label(_("Settings for"), classes="option-label")
                 yield Select(
                     scopes, value=self.scope, allow_blank=False, id="options-scope", compact=True
                 )
             for key, label, help_text in FIELDS:
                 with Horizontal(classes="option-row"):
-                    yield Label(label, classes="option-label")
+                    yield Label(_(label), classes="option-label")
                     with Vertical(classes="option-field"):
                         yield Input(
                             id=f"opt-{key}",
@@ -87,12 +96,12 @@ class OptionsScreen(Screen[None]):
                             validate_on=["changed", "submitted"],
                             compact=True,
                         )
-                        yield Static(help_text, classes="option-help", id=f"opt-{key}-help")
-            yield Button("Save  ^s", variant="primary", id="options-save", compact=True)
+                        yield Static(_(help_text), classes="option-help", id=f"opt-{key}-help")
+            yield Button(_("Save  ^s"), variant="primary", id="options-save", compact=True)
         yield QuizFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = "options"
+        self.sub_title = _("options")
         self.load_scope()
         self.query_one(f"#opt-{FIELDS[0][0]}", Input).focus()
 
@@ -109,7 +118,7 @@ class OptionsScreen(Screen[None]):
 
     def load_scope(self) -> None:
         current = self._current()
-        for key, _, _ in FIELDS:
+        for key, _label, _help in FIELDS:
             field = self.query_one(f"#opt-{key}", Input)
             field.value = format_value(key, getattr(current, key))
 
@@ -125,7 +134,7 @@ class OptionsScreen(Screen[None]):
         if result is not None and not result.is_valid:
             help_line.update(Content.styled("✗ " + result.failure_descriptions[0], "$text-error"))
         else:
-            help_line.update(next(h for k, _, h in FIELDS if k == key))
+            help_line.update(_(next(h for k, _label, h in FIELDS if k == key)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -133,13 +142,13 @@ class OptionsScreen(Screen[None]):
 
     def action_save(self) -> None:
         values: dict[str, Any] = {}
-        for key, label, _ in FIELDS:
+        for key, label, _help in FIELDS:
             field = self.query_one(f"#opt-{key}", Input)
             try:
                 values[key] = parse_value(key, field.value)
             except QuizError as exc:
                 field.focus()
-                self.notify(f"{label}: {exc.message}", severity="error")
+                self.notify(f"{_(label)}: {exc.message}", severity="error")
                 return
         try:
             preset = validate(replace(self._current(), **values))
@@ -154,13 +163,13 @@ class OptionsScreen(Screen[None]):
         keep.update({k: v for k, v in own.items() if k not in values})
         self.services.engine.save_preset(None if self.scope == DEFAULT_SCOPE else self.scope, keep)
         self.services.refresh_collection()
-        self.notify("Saved. New limits apply from the next card.")
+        self.notify(_("Saved. New limits apply from the next card."))
 
     def _dirty(self) -> bool:
         current = self._current()
         return any(
             self.query_one(f"#opt-{key}", Input).value != format_value(key, getattr(current, key))
-            for key, _, _ in FIELDS
+            for key, _label, _help in FIELDS
         )
 
     def action_back(self) -> None:
@@ -173,4 +182,5 @@ class OptionsScreen(Screen[None]):
             if discard:
                 self.dismiss()
 
-        self.app.push_screen(ConfirmScreen("Leave without saving your changes?", "Discard"), done)
+        question = _("Leave without saving your changes?")
+        self.app.push_screen(ConfirmScreen(question, _("Discard")), done)

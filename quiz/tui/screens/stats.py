@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Sparkline, Static
 
-from quiz.tui.formatting import study_time
+from quiz.i18n import N_, _, ngettext
+from quiz.tui.formatting import pad, study_time
 from quiz.tui.services import Services
 from quiz.tui.widgets.footer import QuizFooter
 from quiz.tui.widgets.heatmap import YearHeatmap
@@ -26,6 +27,17 @@ RECENT_DAYS = 60
 CHART_WIDTH = 60  # two cells a day for the forecast, one for recent reviews
 
 
+# The retention table's periods, as the stats module names them.
+PERIOD_NAMES = {
+    "today": N_("today"),
+    "yesterday": N_("yesterday"),
+    "week": N_("week"),
+    "month": N_("month"),
+    "year": N_("year"),
+    "all": N_("all"),
+}
+
+
 def _percent(value: float | None) -> str:
     return f"{100 * value:.1f}%" if value is not None else "—"
 
@@ -33,16 +45,25 @@ def _percent(value: float | None) -> str:
 def today_line(stats: Stats) -> Content:
     today = stats.today
     return Content.assemble(
-        (str(today.cards), "bold"),
-        (" cards  ", "dim"),
-        (str(today.reviews), "bold"),
-        (" reviews  ", "dim"),
+        (ngettext("{n} card", "{n} cards", today.cards).format(n=today.cards), "bold"),
+        ("  ", ""),
+        (ngettext("{n} review", "{n} reviews", today.reviews).format(n=today.reviews), "bold"),
+        ("  ", ""),
         (study_time(today.seconds), "bold"),
         ("  ", ""),
         (str(today.again), "bold $text-error"),
-        (" again  ", "dim"),
-        (f"{stats.streak}-day streak", "bold $text-success"),
-        (f"  {stats.total_reviews} reviews in all", "dim"),
+        (" " + _("again") + "  ", "dim"),
+        (
+            ngettext("{n}-day streak", "{n}-day streak", stats.streak).format(n=stats.streak),
+            "bold $text-success",
+        ),
+        (
+            "  "
+            + ngettext("{n} review in all", "{n} reviews in all", stats.total_reviews).format(
+                n=stats.total_reviews
+            ),
+            "dim",
+        ),
     )
 
 
@@ -50,12 +71,12 @@ def states_line(stats: Stats) -> Content:
     s = stats.states
     parts: list[tuple[str, str]] = []
     for name, value, style in (
-        ("new", s.new, "$text-primary"),
-        ("learning", s.learning, "$text-error"),
-        ("review", s.review, "$text-success"),
-        ("relearning", s.relearning, "$text-warning"),
-        ("suspended", s.suspended, "$text-muted"),
-        ("leech", s.leech, "$text-error"),
+        (_("new"), s.new, "$text-primary"),
+        (_("learning"), s.learning, "$text-error"),
+        (_("review"), s.review, "$text-success"),
+        (_("relearning"), s.relearning, "$text-warning"),
+        (_("suspended"), s.suspended, "$text-muted"),
+        (_("leech"), s.leech, "$text-error"),
     ):
         parts += [
             (str(value) if value is not None else "—", f"bold {style}"),
@@ -65,15 +86,15 @@ def states_line(stats: Stats) -> Content:
 
 
 class StatsScreen(Screen[None]):
-    HELP = (
+    HELP = N_(
         "Today's work, the cards due over the next 30 days (today includes overdue ones), "
         "reviews per day, a year of study, true retention (Anki's: reviews of graduated cards "
         "not graded Again; mature means an interval of 21 days or more) and card states."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "back", "Back"),
-        Binding("r", "reload", "Refresh"),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("escape,q", "back", N_("Back")),
+        Binding("r", "reload", N_("Refresh")),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
     ]
 
     def __init__(self, services: Services) -> None:
@@ -86,7 +107,7 @@ class StatsScreen(Screen[None]):
         yield QuizFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = "stats"
+        self.sub_title = _("stats")
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -101,42 +122,48 @@ class StatsScreen(Screen[None]):
         retention: DataTable[Text] = DataTable(
             id="stats-retention", cursor_type="none", zebra_stripes=True
         )
-        retention.add_columns("", "Young", "Mature", "Total", "Reviews")
+        retention.add_columns("", _("Young"), _("Mature"), _("Total"), _("Reviews"))
         for r in stats.retention:
             count = r.young_passed + r.young_failed + r.mature_passed + r.mature_failed
             retention.add_row(
-                Text(r.period, style="bold"),
+                Text(_(PERIOD_NAMES.get(r.period, r.period)), style="bold"),
                 *(Text(_percent(v), justify="right") for v in (r.young, r.mature, r.total)),
                 Text(str(count), justify="right"),
             )
         return [
-            Static(Content.styled("Today", "bold"), classes="stats-title"),
+            Static(Content.styled(_("Today"), "bold"), classes="stats-title"),
             Static(today_line(stats)),
             Static(
                 Content.assemble(
-                    ("Due in the next 30 days", "bold"),
-                    (f"   {sum(forecast)} cards · {forecast[0] if forecast else 0} today", "dim"),
+                    (_("Due in the next 30 days"), "bold"),
+                    (
+                        "   "
+                        + ngettext(
+                            "{n} card · {today} today", "{n} cards · {today} today", sum(forecast)
+                        ).format(n=sum(forecast), today=forecast[0] if forecast else 0),
+                        "dim",
+                    ),
                 ),
                 classes="stats-title",
             ),
             Vertical(
                 Sparkline(forecast, id="stats-forecast"),
-                Static(Content.styled(f"{'today':<{CHART_WIDTH - 10}}in 30 days", "dim")),
+                Static(Content.styled(pad(_("today"), CHART_WIDTH - 10) + _("in 30 days"), "dim")),
                 classes="stats-chart",
             ),
             Static(
                 Content.assemble(
-                    (f"Reviews per day, last {RECENT_DAYS} days", "bold"),
-                    (f"   busiest {max(recent, default=0)}", "dim"),
+                    (_("Reviews per day, last {n} days").format(n=RECENT_DAYS), "bold"),
+                    ("   " + _("busiest {n}").format(n=max(recent, default=0)), "dim"),
                 ),
                 classes="stats-title",
             ),
             Vertical(Sparkline(recent, id="stats-reviews"), classes="stats-chart"),
-            Static(Content.styled("The last year", "bold"), classes="stats-title"),
+            Static(Content.styled(_("The last year"), "bold"), classes="stats-title"),
             YearHeatmap(stats.reviews_per_day, stats.today_date, id="stats-heatmap"),
-            Static(Content.styled("True retention", "bold"), classes="stats-title"),
+            Static(Content.styled(_("True retention"), "bold"), classes="stats-title"),
             retention,
-            Static(Content.styled("Card states", "bold"), classes="stats-title"),
+            Static(Content.styled(_("Card states"), "bold"), classes="stats-title"),
             Static(states_line(stats)),
         ]
 

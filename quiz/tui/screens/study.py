@@ -32,12 +32,12 @@ def editor_command(configured: str, path: Path, line: int) -> list[str]:
 
 
 class StudyScreen(StudyFlow):
-    HELP = (
+    HELP = N_(
         "Answer, then submit with ctrl+s (Enter in a one-line field or a choice list). The "
         "proposed grade is highlighted: Space or Enter accepts it, 1-4 choose another. Esc "
-        "leaves a text field, so the letter keys work (i goes back into it): h hint (lowers the "
-        "proposal to Hard), "
-        "u undo the last answer, - bury until tomorrow, ! suspend, f flag, e edit the card's "
+        "leaves a text field, so the letter keys work (i goes back into it): h or F2 hint "
+        "(lowers the proposal to Hard), u or F3 undo the last answer (F2 and F3 work while "
+        "typing too), - bury until tomorrow, ! suspend, f flag, e edit the card's "
         "YAML in your editor (the card reloads when you come back). Esc again goes home; "
         "your progress is saved after every answer."
     )
@@ -165,21 +165,21 @@ class StudyScreen(StudyFlow):
         self.workers.cancel_group(self, "check")
         key = self.services.collection.undo()
         if key is None:
-            self.notify("Nothing to undo in this session.", severity="warning")
+            self.notify(_("Nothing to undo in this session."), severity="warning")
             return
         self.tally.cards = max(self.tally.cards - 1, 0)
         found = self.services.card(key)
-        self.notify(f"Undid your answer to {key}.")
+        self.notify(_("Undid your answer to {key}.").format(key=key))
         if found is None:
             self.next_card()
             return
         self.show_card(found[1])
 
     def action_bury(self) -> None:
-        self._set_aside("bury", "Buried until tomorrow")
+        self._set_aside("bury", _("Buried until tomorrow: {key}"))
 
     def action_suspend(self) -> None:
-        self._set_aside("suspend", "Suspended (Browse can unsuspend it)")
+        self._set_aside("suspend", _("Suspended (Browse can unsuspend it): {key}"))
 
     def _set_aside(self, how: str, message: str) -> None:
         shown = self.shown
@@ -188,7 +188,7 @@ class StudyScreen(StudyFlow):
         self.workers.cancel_group(self, "check")
         collection = self.services.collection
         (collection.bury if how == "bury" else collection.suspend)(shown.key)
-        self.notify(f"{message}: {shown.key}")
+        self.notify(message.format(key=shown.key))
         self.next_card()
 
     def action_flag(self) -> None:
@@ -198,7 +198,7 @@ class StudyScreen(StudyFlow):
         shown.flag = 0 if shown.flag else 1
         self.services.collection.flag(shown.key, shown.flag)
         self.query_one("#study-meta", Static).update(self._meta(shown.instance))
-        self.notify("Flagged" if shown.flag else "Flag removed")
+        self.notify(_("Flagged") if shown.flag else _("Flag removed"))
 
     def action_edit(self) -> None:
         """Open the card's YAML at its line; reload the deck on return.

@@ -11,6 +11,7 @@ from datetime import datetime
 from fsrs import Rating
 
 from quiz.deck.model import Card, CardType, Deck
+from quiz.i18n import _
 from quiz.outcome import Outcome
 from quiz.tui.ports import JudgementLike, Response
 from quiz.tui.widgets.answer import AnswerWidget, FlipAnswer, PredictAnswer
@@ -104,7 +105,7 @@ def verdict_view(shown: Shown, lang: str) -> VerdictView:
     # On a pass the headline says it all; the judge's detail only explains a failure.
     detail = judgement.detail if outcome is not Outcome.PASS else None
     if card.type is CardType.CODE and outcome is not Outcome.PASS:
-        retry = "Fix the code and press ctrl+s to try again, or Esc, then grade with 1-4."
+        retry = _("Fix the code and press ctrl+s to try again, or Esc, then grade with 1-4.")
         detail = f"{detail}\n{retry}" if detail else retry
     return VerdictView(
         outcome=outcome,

@@ -98,9 +98,9 @@ class StudyFlow(Screen[None]):
 
     def _title(self) -> str:
         if self.cram is not None:
-            return "Custom study"
+            return _("Custom study")
         if self.deck_id is None:
-            return "All decks"
+            return _("All decks")
         deck = self.services.deck(self.deck_id)
         return deck.title.get(self.services.lang) if deck is not None else self.deck_id
 
@@ -116,7 +116,9 @@ class StudyFlow(Screen[None]):
         notice = self.query_one("#study-warming", Static)
         notice.set_class(not warming, "-empty")
         if warming:
-            notice.update("Warming up the sandbox (torch is loading); the check runs when ready.")
+            notice.update(
+                _("Warming up the sandbox (torch is loading); the check runs when ready.")
+            )
 
     def _update_counts(self) -> None:
         header = self.query_one(StudyHeader)
@@ -144,7 +146,9 @@ class StudyFlow(Screen[None]):
         services = self.services
         deck = services.deck(card.deck_id)
         if deck is None:
-            self.notify(f"{card.key}: its deck is no longer loaded", severity="warning")
+            self.notify(
+                _("{key}: its deck is no longer loaded").format(key=card.key), severity="warning"
+            )
             self.next_card()
             return
         instance = services.checker.pick(card, services.rng)
@@ -181,7 +185,7 @@ class StudyFlow(Screen[None]):
             bindings = ", ".join(f"{k}={v}" for k, v in card.instance.items())
             parts.append((f"  ({bindings})", "dim"))
         if self.shown is not None and self.shown.flag:
-            parts.append(("  ⚑ flagged", "$text-error"))
+            parts.append(("  " + _("⚑ flagged"), "$text-error"))
         return Content.assemble(*parts)
 
     @property
@@ -206,7 +210,7 @@ class StudyFlow(Screen[None]):
             self._judged()
             return
         self.phase = "checking"
-        self.query_one(Spinner).start("checking in the sandbox…")
+        self.query_one(Spinner).start(_("checking in the sandbox…"))
         self.refresh_bindings()
         self._tick()
         self.check(shown, event.response)
@@ -235,7 +239,10 @@ class StudyFlow(Screen[None]):
         worker = event.worker
         if event.state is WorkerState.ERROR and worker.group in ("check", "run"):
             key = self.shown.key if self.shown is not None else ""
-            error = QuizError(f"the check could not run: {worker.error}", title="Check failed")
+            error = QuizError(
+                _("the check could not run: {error}").format(error=worker.error),
+                title=_("Check failed"),
+            )
             self.post_message(self.Failed(key, error))
 
     def on_study_flow_failed(self, event: StudyFlow.Failed) -> None:
@@ -406,7 +413,7 @@ class StudyFlow(Screen[None]):
             return
         answer = self.answer
         if isinstance(answer, CodeAnswer):
-            answer.show_running("running…")
+            answer.show_running(_("running…"))
         self.try_run(shown, event.source)
 
     @work(exclusive=True, group="run", exit_on_error=False)
@@ -453,7 +460,8 @@ class StudyFlow(Screen[None]):
     def _set_hint(self, text: str | None) -> None:
         hint = self.query_one("#study-hint", Static)
         hint.set_class(text is None, "-empty")
-        hint.update(Content.assemble(("hint  ", "bold $text-warning"), text) if text else "")
+        label = (_("hint") + "  ", "bold $text-warning")
+        hint.update(Content.assemble(label, text) if text else "")
 
     def _focus_answer(self) -> None:
         answer = self.answer

@@ -13,7 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from quiz.tui.formatting import clock_time, relative
+from quiz.i18n import N_, _, ngettext
+from quiz.tui.formatting import clock_time, pad, relative
 from quiz.tui.widgets.footer import QuizFooter
 
 
@@ -28,21 +29,28 @@ class Summary:
 
     def lines(self) -> list[tuple[str, str]]:
         accuracy = f"{100 * self.passed / self.judged:.0f}%" if self.judged else "—"
-        checked = f"  ({self.passed} of {self.judged} checked answers)" if self.judged else ""
-        next_due = relative(self.next_due, self.now) if self.next_due else "nothing scheduled"
+        checked = (
+            "  "
+            + ngettext(
+                "({passed} of {n} checked answer)", "({passed} of {n} checked answers)", self.judged
+            ).format(passed=self.passed, n=self.judged)
+            if self.judged
+            else ""
+        )
+        next_due = relative(self.next_due, self.now) if self.next_due else _("nothing scheduled")
         return [
-            ("Cards", str(self.cards)),
-            ("Accuracy", accuracy + checked),
-            ("Time", clock_time(self.seconds)),
-            ("Next card", next_due),
+            (_("Cards"), str(self.cards)),
+            (_("Accuracy"), accuracy + checked),
+            (_("Time"), clock_time(self.seconds)),
+            (_("Next card"), next_due),
         ]
 
 
 class SummaryScreen(ModalScreen[None]):
-    HELP = "The session is over. Enter or Esc goes back to the decks."
+    HELP = N_("The session is over. Enter or Esc goes back to the decks.")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,escape,space", "close", "Back to decks"),
-        Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("enter,escape,space", "close", N_("Back to decks")),
+        Binding("question_mark", "app.help", N_("Help"), key_display="?"),
     ]
 
     def __init__(self, summary: Summary) -> None:
@@ -51,18 +59,18 @@ class SummaryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         title = (
-            "Congratulations! You have finished for now."
+            _("Congratulations! You have finished for now.")
             if self.summary.cards
-            else ("Nothing to study here right now.")
+            else _("Nothing to study here right now.")
         )
         with Vertical(id="summary", classes="dialog"):
             yield Static(Content.styled(title, "bold"), classes="dialog-title")
             rows = [
-                Content.assemble((f"{name:<10}", "dim"), value)
+                Content.assemble((pad(name, 12), "dim"), value)
                 for name, value in self.summary.lines()
             ]
             yield Static(Content("\n").join(rows), id="summary-lines")
-            yield Button("Back to decks", variant="primary", id="summary-close")
+            yield Button(_("Back to decks"), variant="primary", id="summary-close")
         yield QuizFooter()
 
     def on_mount(self) -> None:

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
+from quiz.i18n import N_, _
 from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.ports import Response
 
@@ -69,10 +70,10 @@ class PredictAnswer(AnswerWidget):
 
     def compose(self) -> ComposeResult:
         if self.multiline:
-            yield Static("The output has several lines.", classes="answer-hint")
+            yield Static(_("The output has several lines."), classes="answer-hint")
             yield TextArea(id="predict-text", soft_wrap=False, tab_behavior="focus")
         else:
-            yield Input(placeholder="what it prints", id="predict-text")
+            yield Input(placeholder=_("what it prints"), id="predict-text")
 
     def response(self) -> Response:
         if self.multiline:
@@ -93,8 +94,8 @@ class FlipAnswer(AnswerWidget):
 
     can_focus = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "reveal", "Show answer"),
-        Binding("enter", "reveal", "Show answer", show=False),
+        Binding("space", "reveal", N_("Show answer")),
+        Binding("enter", "reveal", N_("Show answer"), show=False),
     ]
 
     DEFAULT_CSS = """
@@ -110,7 +111,9 @@ class FlipAnswer(AnswerWidget):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Recall the answer, then press space to see it.", id="flip-cover", classes="answer-hint"
+            _("Recall the answer, then press space to see it."),
+            id="flip-cover",
+            classes="answer-hint",
         )
         yield DeckMarkdown(self._answer, id="flip-answer")
 

@@ -8,6 +8,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
+from quiz.i18n import _
 from quiz.sandbox.protocol import RunResult
 from quiz.tui.ports import Response
 from quiz.tui.widgets.answer import AnswerWidget
@@ -36,9 +37,9 @@ class CodeAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
         yield CodeEditor(self._starter, id="code-editor")
         with Horizontal(id="code-buttons"):
-            yield Button("Run  ^r", id="code-run", compact=True)
-            yield Button("Submit  ^s", id="code-submit", variant="primary", compact=True)
-            yield Static("esc leaves the editor", id="code-tip")
+            yield Button(_("Run  ^r"), id="code-run", compact=True)
+            yield Button(_("Submit  ^s"), id="code-submit", variant="primary", compact=True)
+            yield Static(_("esc leaves the editor"), id="code-tip")
         yield Spinner(id="code-spinner")
         yield RunOutput(id="code-output", classes="-empty")
 

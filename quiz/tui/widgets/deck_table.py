@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
+from quiz.i18n import N_, _
+from quiz.tui.formatting import cells as cell_width
 from quiz.tui.theming import DUE, LEARN, NEW, theme_style
 
 ALL_DECKS = "*"
@@ -45,9 +47,13 @@ class DeckTable(DataTable[Text]):
         self._rows = rows
         # Columns are rebuilt too: a cleared table keeps stale header widths otherwise.
         self.clear(columns=True)
-        self.add_column("Deck", key="deck")
-        for name in ("New", "Learn", "Due"):
-            self.add_column(Text(name, justify="right"), key=name.lower(), width=5)
+        self.add_column(_("Deck"), key="deck")
+        for key, name in (("new", N_("New")), ("learn", N_("Learn")), ("due", N_("Due"))):
+            header = _(name)
+            # Korean headers are wider than "New": two cells a syllable.
+            self.add_column(
+                Text(header, justify="right"), key=key, width=max(5, cell_width(header))
+            )
         variables = self.app.get_css_variables()
         styles = (theme_style(variables, NEW), theme_style(variables, LEARN))
         due_style = theme_style(variables, DUE)

@@ -12,14 +12,17 @@ from textual.message import Message
 from textual.widgets import Button
 from textual.widgets.button import ButtonVariant
 
+from quiz.i18n import N_, _
 from quiz.tui.formatting import interval
 
 GRADES: tuple[tuple[Rating, str], ...] = (
-    (Rating.Again, "Again"),
-    (Rating.Hard, "Hard"),
-    (Rating.Good, "Good"),
-    (Rating.Easy, "Easy"),
+    (Rating.Again, N_("Again")),
+    (Rating.Hard, N_("Hard")),
+    (Rating.Good, N_("Good")),
+    (Rating.Easy, N_("Easy")),
 )
+
+GRADE_NAMES = dict(GRADES)
 
 
 class GradeBar(Horizontal):
@@ -45,7 +48,7 @@ class GradeBar(Horizontal):
         }
         for rating, name in GRADES:
             yield Button(
-                f"{int(rating)} {name}", id=f"grade-{int(rating)}", variant=variants[rating]
+                f"{int(rating)} {_(name)}", id=f"grade-{int(rating)}", variant=variants[rating]
             )
 
     def show(
@@ -56,7 +59,7 @@ class GradeBar(Horizontal):
             after = intervals.get(rating)
             when = interval(after) if after is not None else ""
             marker = "▸ " if rating == proposed else ""
-            button.label = f"{marker}{int(rating)} {name}  {when}".rstrip()
+            button.label = f"{marker}{int(rating)} {_(name)}  {when}".rstrip()
             button.set_class(rating == proposed, "-proposed")
         if focus:
             self.query_one(f"#grade-{int(proposed)}", Button).focus()

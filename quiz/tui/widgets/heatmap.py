@@ -8,10 +8,13 @@ from datetime import date, timedelta
 from textual.content import Content
 from textual.widget import Widget
 
+from quiz.i18n import N_, _
+from quiz.tui.formatting import pad
+
 # Shades from none to most, as theme colours so every theme (and NO_COLOR) reads.
 LEVELS = ("$panel", "$success 30%", "$success 55%", "$success 80%", "$success")
 CELL = "■"
-DAY_LABELS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+DAY_LABELS = (N_("Mon"), "", N_("Wed"), "", N_("Fri"), "", N_("Sun"))
 
 
 def level(count: int, top: int) -> int:
@@ -53,14 +56,20 @@ class YearHeatmap(Widget):
         top = max(self.counts, default=0)
         lines: list[Content] = [self._months(first, weeks)]
         for weekday, row in enumerate(rows):
-            parts: list[tuple[str, str] | str] = [(f"{DAY_LABELS[weekday]:<4}", "dim")]
+            parts: list[tuple[str, str] | str] = [
+                (pad(_(DAY_LABELS[weekday]) if DAY_LABELS[weekday] else "", 4), "dim")
+            ]
             for value in row[first:]:
                 if value is None:
                     parts.append(" ")
                 else:
                     parts.append((CELL, LEVELS[level(value, top)]))
             lines.append(Content.assemble(*parts))
-        legend = [("    less ", "dim"), *((CELL, shade) for shade in LEVELS), (" more", "dim")]
+        legend = [
+            ("    " + _("less") + " ", "dim"),
+            *((CELL, shade) for shade in LEVELS),
+            (" " + _("more"), "dim"),
+        ]
         lines.append(Content.assemble(*legend))
         return Content("\n").join(lines)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from quiz.i18n import N_, _
 from quiz.sandbox.protocol import RunResult, RunStatus
 
 _ENDINGS = {
-    RunStatus.OK: "ran",
-    RunStatus.ERROR: "raised",
-    RunStatus.TIMEOUT: "timed out",
-    RunStatus.MEMORY: "ran out of memory",
-    RunStatus.KILLED: "was killed",
-    RunStatus.OUTPUT_LIMIT: "printed too much",
+    RunStatus.OK: N_("The code ran"),
+    RunStatus.ERROR: N_("The code raised"),
+    RunStatus.TIMEOUT: N_("The code timed out"),
+    RunStatus.MEMORY: N_("The code ran out of memory"),
+    RunStatus.KILLED: N_("The code was killed"),
+    RunStatus.OUTPUT_LIMIT: N_("The code printed too much"),
 }
 
 SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -21,19 +22,22 @@ SPINNER_FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 def describe_run(result: RunResult) -> Content:
     """The run as the learner needs it: ending, stdout, then the traceback (never torch noise)."""
-    ending = _ENDINGS.get(result.status, result.status.value)
+    ending = _(_ENDINGS.get(result.status, result.status.value))
     mark = ("✓ ", "$text-success bold") if result.ok else ("✗ ", "$text-error bold")
-    head = Content.assemble(mark, (f"The code {ending}", "bold"))
+    head = Content.assemble(mark, (ending, "bold"))
     if result.exception and result.status is RunStatus.ERROR:
         head = head.append_text(f" {result.exception}", "$text-error bold")
     parts = [head.append_text(f"  ({result.duration_ms:.0f} ms)", "dim")]
+    # Stream names are what Python calls them: they stay as they are in every language.
     if result.stdout:
         parts.append(Content.styled("stdout", "dim underline"))
         parts.append(Content(result.stdout.rstrip("\n")))
     if result.traceback:
         parts.append(Content.styled("traceback", "dim underline"))
         parts.append(Content.styled(result.traceback.rstrip("\n"), "$text-error"))
-    parts.extend(Content.styled(f"note: {note}", "italic dim") for note in result.notes)
+    parts.extend(
+        Content.styled(_("note: {note}").format(note=note), "italic dim") for note in result.notes
+    )
     return Content("\n").join(parts)
 
 

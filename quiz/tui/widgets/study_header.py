@@ -11,13 +11,14 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Label
 
+from quiz.i18n import _
 from quiz.tui.formatting import clock_time
 from quiz.tui.theming import DUE, LEARN, NEW, theme_style
 
 
 def counts_text(variables: Mapping[str, str], new: int, learn: int, due: int) -> Text:
     """`12 + 3 + 40` in Anki's blue, red and green, each labelled so it reads without colour."""
-    parts: list[tuple[str, str]] = [("new", NEW), ("learn", LEARN), ("due", DUE)]
+    parts: list[tuple[str, str]] = [(_("new"), NEW), (_("learn"), LEARN), (_("due"), DUE)]
     text = Text()
     for index, ((label, var), value) in enumerate(zip(parts, (new, learn, due), strict=True)):
         if index:
@@ -54,7 +55,7 @@ class StudyHeader(Horizontal):
 
     def update_left(self, left: int) -> None:
         """Custom study has no queues, only the cards left in this pass."""
-        label = Content.assemble((str(left), "bold"), (" left", "dim"))
+        label = Content.assemble((str(left), "bold"), (" " + _("left"), "dim"))
         self.query_one("#study-counts", Label).update(label)
 
     def update_elapsed(self, seconds: float) -> None:

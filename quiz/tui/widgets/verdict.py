@@ -12,17 +12,18 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Markdown, Static
 
+from quiz.i18n import N_, _
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import RunResult
 from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.widgets.run_output import describe_run
 
 _HEADLINES = {
-    Outcome.PASS: ("✓ Correct", "$text-success"),
-    Outcome.FAIL: ("✗ Not quite", "$text-error"),
-    Outcome.ERROR: ("✗ The code raised", "$text-error"),
-    Outcome.TIMEOUT: ("✗ Timed out", "$text-error"),
-    Outcome.SELF_GRADED: ("How well did you remember it?", "$text-primary"),
+    Outcome.PASS: (N_("✓ Correct"), "$text-success"),
+    Outcome.FAIL: (N_("✗ Not quite"), "$text-error"),
+    Outcome.ERROR: (N_("✗ The code raised"), "$text-error"),
+    Outcome.TIMEOUT: (N_("✗ Timed out"), "$text-error"),
+    Outcome.SELF_GRADED: (N_("How well did you remember it?"), "$text-primary"),
 }
 
 
@@ -90,6 +91,7 @@ class Verdict(Vertical):
 
     def show(self, view: VerdictView) -> None:
         text, style = _HEADLINES[view.outcome]
+        text = _(text)
         if view.outcome is Outcome.ERROR and view.run is not None and view.run.exception:
             text = f"{text} {view.run.exception}"
         self._set("#verdict-headline", Content.styled(text, style))
@@ -99,8 +101,9 @@ class Verdict(Vertical):
         sides = view.show_answers and truth and not multiline
         self.query_one("#verdict-sides").set_class(not sides, "-empty")
         if sides:
-            self._set("#verdict-given", Content.assemble(("you  ", "dim"), given or "(nothing)"))
-            self._set("#verdict-truth", Content.assemble(("truth  ", "dim"), truth))
+            you = (_("you") + "  ", "dim")
+            self._set("#verdict-given", Content.assemble(you, given or _("(nothing)")))
+            self._set("#verdict-truth", Content.assemble((_("truth") + "  ", "dim"), truth))
         diff = view.show_answers and multiline and view.outcome is not Outcome.PASS
         self._set("#verdict-diff", diff_lines(given, truth) if diff else None)
         self._set("#verdict-detail", view.detail)

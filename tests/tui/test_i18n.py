@@ -1,0 +1,154 @@
+"""The app speaks Korean: every message of the app's own text has a Korean translation, the
+compiled catalog shipped in the package matches its source, and `--lang ko` / the config's
+`lang` turn screens, footers and verdicts Korean."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from quiz.config import AppConfig
+from quiz.i18n import DOMAIN, LOCALE_DIR, _, set_language
+from quiz.outcome import Outcome
+from quiz.tui.app import build_app
+from tests.tui.conftest import Harness
+from tests.tui.decks import PREDICT, only
+from tests.tui.fakes import Judged
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / f"{DOMAIN}.po"
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def source_messages() -> set[str | tuple[str, str]]:
+    """Every message the code marks, extracted as `pybabel extract -F babel.cfg` does."""
+    method_map = [("quiz/tui/peer/**.py", "ignore"), ("quiz/tui/**.py", "python")]
+    method_map.append(("quiz/cli.py", "python"))
+    found: set[str | tuple[str, str]] = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT, method_map=method_map, keywords=KEYWORDS
+    ):
+        found.add(message if isinstance(message, str) else (message[0], message[1]))
+    return found
+
+
+def korean() -> dict[str | tuple[str, str], str | tuple[str, ...]]:
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    return {
+        (m.id if isinstance(m.id, str) else tuple(m.id)): m.string
+        for m in catalog
+        if m.id and not m.fuzzy
+    }
+
+
+def test_every_message_has_a_korean_translation() -> None:
+    messages, ko = source_messages(), korean()
+    assert len(messages) > 200
+    untranslated = sorted(str(m) for m in messages if not ko.get(m))
+    assert not untranslated, f"{len(untranslated)} messages lack Korean: {untranslated[:10]}"
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+
+
+def test_translations_keep_every_placeholder() -> None:
+    for msgid, msgstr in korean().items():
+        source = msgid if isinstance(msgid, str) else msgid[1]
+        for text in [msgstr] if isinstance(msgstr, str) else list(msgstr):
+            assert _fields(text) == _fields(source), (msgid, text)
+
+
+def test_translations_speak_haeyo_not_hapnida() -> None:
+    # One speech level: 해요체. A formal 합니다체 ending slipping in is a bug.
+    for msgid, msgstr in korean().items():
+        for text in [msgstr] if isinstance(msgstr, str) else list(msgstr):
+            assert not re.search(r"(습니다|ㅂ니다|입니다|합니까|십시오)", text), (msgid, text)
+
+
+def test_translations_avoid_the_glossary_s_forbidden_variants() -> None:
+    table = (ROOT / "docs" / "glossary-ko.md").read_text(encoding="utf-8")
+    forbidden: set[str] = set()
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("English", "---"):
+            continue
+        for variant in cells[2].split(","):
+            variant = variant.strip()
+            # Notes in parentheses qualify a variant ("결과 (alone)"): too contextual to grep.
+            if variant and "(" not in variant and not variant.isascii():
+                forbidden.add(variant)
+    assert "기울기" in forbidden and "러닝 통계" in forbidden
+    for msgid, msgstr in korean().items():
+        for text in [msgstr] if isinstance(msgstr, str) else list(msgstr):
+            hits = [v for v in forbidden if v in text]
+            assert not hits, (msgid, text, hits)
+
+
+def test_the_compiled_catalog_matches_its_source() -> None:
+    with (PO.with_suffix(".mo")).open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for msgid, msgstr in korean().items():
+        if isinstance(msgid, str):
+            assert compiled.gettext(msgid) == msgstr, msgid
+        else:
+            assert compiled.ngettext(msgid[0], msgid[1], 2) == msgstr[0], msgid
+
+
+def test_set_language_falls_back_to_english() -> None:
+    set_language("ko")
+    assert _("Quit") == "끝내기"
+    set_language("xx")
+    assert _("Quit") == "Quit"
+    set_language(None)
+    assert _("Quit") == "Quit"
+
+
+def screen_text(app: object) -> str:
+    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return "\n".join(strip.text for strip in strips)
+
+
+async def test_lang_ko_translates_screens_footers_and_verdicts(harness: Harness) -> None:
+    harness.checker.verdicts[PREDICT.key] = [Judged(Outcome.FAIL, "['b', 'w']", "['w']")]
+    app = harness.app([only(PREDICT)], lang="ko")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        home = screen_text(app)
+        assert "모든 덱" in home and "끝내기" in home and "학습" in home
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "제출" in screen_text(app).splitlines()[-1]
+        await pilot.press(*"['w']", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        judged = screen_text(app)
+        assert "✗ 틀렸어요" in judged and "다시" in judged and "평가" in judged
+
+
+@pytest.mark.parametrize("where", ["config", "argument"])
+async def test_the_config_lang_and_the_argument_both_set_it(where: str) -> None:
+    from tests.tui.fakes import FakeChecker, FakeEngine, FakeLibrary, FrozenClock
+
+    clock = FrozenClock()
+    app = build_app(
+        config=AppConfig(lang="ko") if where == "config" else AppConfig(),
+        lang="ko" if where == "argument" else None,
+        library=FakeLibrary([only(PREDICT)]),
+        engine=FakeEngine(clock),
+        checker=FakeChecker(),
+        clock=clock,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "끝내기" in screen_text(app)
