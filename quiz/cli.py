@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from quiz import __version__
 from quiz.errors import QuizError
+from quiz.i18n import _, set_language
 
 # Each module has `register(subparsers)`, which adds its parser and sets `func=run`.
 COMMAND_MODULES = (
@@ -48,7 +49,10 @@ def add_deck_options(parser: argparse.ArgumentParser) -> None:
         help="also load decks from this folder or file (repeatable)",
     )
     parser.add_argument(
-        "--lang", default=None, metavar="CODE", help="show card text in this language (e.g. ko)"
+        "--lang",
+        default=None,
+        metavar="CODE",
+        help="show card text and the app's own text in this language (e.g. ko)",
     )
 
 
@@ -110,6 +114,20 @@ def _end_on_termination() -> None:
             signal.signal(sig, stop)
 
 
+def _set_language(args: argparse.Namespace) -> None:
+    """The app's own text in --lang, else the config's `lang`; a broken config means English
+    here, so `quiz config` can still be used to fix it."""
+    lang = getattr(args, "lang", None)
+    if lang is None:
+        from quiz.config import load_config
+
+        try:
+            lang = load_config().lang
+        except QuizError:
+            lang = "en"
+    set_language(lang)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -118,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Read by quiz.sandbox.client.use_service, the one place that chooses.
         os.environ["QUIZ_SANDBOX_SERVICE"] = "off"
     _hide_deck_paths(args)
+    _set_language(args)
     func = getattr(args, "func", None) or _open_study_app
     try:
         return int(func(args) or 0)
@@ -127,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"quiz: {clean(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("quiz: interrupted", file=sys.stderr)
+        print("quiz: " + _("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -152,3 +152,25 @@ async def test_the_config_lang_and_the_argument_both_set_it(where: str) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "끝내기" in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "expected"),
+    [
+        (["--lang", "ko", "locate"], "", "ko"),
+        (["locate"], 'lang = "ko"\n', "ko"),
+        (["locate"], "lang = [broken\n", "en"),  # a broken config must not block `quiz config`
+    ],
+)
+def test_the_cli_sets_the_language(
+    argv: list[str], config: str, expected: str, quiz_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quiz.cli import main
+    from quiz.i18n import language
+
+    if config:
+        quiz_home.mkdir(parents=True, exist_ok=True)
+        (quiz_home / "config.toml").write_text(config, encoding="utf-8")
+    main(argv)
+    capsys.readouterr()
+    assert language() == expected
