@@ -157,6 +157,7 @@ class Service:
         self.free = pool.size
         self.served = 0
         self.broken = ""
+        self.readable = worker_readable()
         self._stopping: asyncio.Event | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -253,10 +254,10 @@ class Service:
         op = message.get("op")
         ident = message.get("id")
         if op == "hello":
-            self._hide(message.get("hidden"))
+            self.hide(message.get("hidden"))
             connection.send({"op": "hello", "id": ident, **self.describe()})
         elif op == "run":
-            self._hide(message.get("hidden"))
+            self.hide(message.get("hidden"))
             self._submit(connection, int(message["id"]), RunRequest.from_dict(message["request"]))
         elif op == "cancel":
             self._cancel(connection, message.get("id"))
@@ -279,9 +280,15 @@ class Service:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _hide(self, paths: Any) -> None:
+    def hide(self, paths: Any) -> None:
+        """Hide a client's paths from every run. Only those a run could otherwise read are
+        handed on: any other is unreadable already, and a longer list renews every worker, so
+        `quiz exec /tmp/new.py` would otherwise cost a torch import in each worker."""
         if isinstance(paths, list):
-            hidden.hide(str(p) for p in paths)
+            hidden.hide(p for p in (os.path.realpath(str(q)) for q in paths) if self._readable(p))
+
+    def _readable(self, path: str) -> bool:
+        return any(_beneath(path, top) or _beneath(top, path) for top in self.readable)
 
     def describe(self) -> dict[str, Any]:
         queued = sum(len(c.queue) for c in self.connections)
@@ -294,6 +301,7 @@ class Service:
             "memory_mb": self.pool.memory_mb,
             "output_limit": self.pool.output_limit,
             "ready": self.pool.ready,
+            "worker_pids": self.pool.worker_pids(),
             "torch_version": self.pool.torch_version,
             "clients": len(self.connections),
             "queued": queued,
@@ -365,6 +373,20 @@ class Service:
             connection.send({"op": "result", "id": ident, "result": cancelled})
 
 
+def _beneath(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def worker_readable() -> list[str]:
+    """Every path a worker lets its runs read (as quiz.sandbox.worker computes it), resolved:
+    Python's own folders, the system's, and the package folder put on the workers' path."""
+    from quiz.sandbox.landlock import default_readable
+    from quiz.sandbox.process import worker_environment
+
+    found = [*default_readable(), *worker_environment()["PYTHONPATH"].split(os.pathsep)]
+    return sorted({os.path.realpath(p) for p in found if p})
+
+
 def _error(ident: int, exc: QuizError, kind: str) -> dict[str, Any]:
     return {"op": "error", "id": ident, "kind": kind, "error": exc.message, "title": exc.title}
 
@@ -423,13 +445,13 @@ def main(argv: list[str] | None = None) -> int:
         print("quiz sandbox service: another service is running", file=sys.stderr)
         return 0
     try:
-        # Hidden before the first worker starts: the starting command's decks are never readable.
-        hidden.hide(args.hide)
         idle = idle_seconds_default()
         pool = SandboxPool(settings.workers, settings.memory_mb, settings.output_limit)
         service = Service(pool, identity(settings), idle, folder / SOCKET_NAME, lock)
         listener = _listen(service.path)
         service.inode = service.path.stat().st_ino
+        # Hidden before the first worker starts: the starting command's decks are never readable.
+        service.hide(args.hide)
         pool.start()
         print(f"quiz sandbox service: pid {os.getpid()} on {service.path}", flush=True)
         asyncio.run(service.serve(listener))
