@@ -270,6 +270,21 @@ class TestLayoutAt80Columns:
                 assert app.screen.region.contains_region(button.region), button.id
             assert "Start" in screen_text(app) and "Cancel" in screen_text(app)
 
+    async def test_a_long_deck_title_leaves_the_counts_on_screen(self, harness: Harness) -> None:
+        from dataclasses import replace
+
+        from quiz.deck.model import Text as DeckText
+
+        title = "torch.compile, functional calls, parametrizations and hook traps"
+        deck = replace(only(PREDICT), title=DeckText({"en": title}))
+        app = harness.app([deck])
+        async with app.run_test(size=SMALL) as pilot:
+            await settle(pilot, app)
+            header = next(r for r in screen_text(app).splitlines() if "Deck" in r)
+            assert header.rstrip().endswith("Due"), header
+            row = next(r for r in screen_text(app).splitlines() if "torch.compile" in r)
+            assert row.rstrip().endswith("0"), row
+
     def test_hang_indents_continuation_lines(self) -> None:
         lines = hang(Content("› [ ] 1. a very long option text that goes on"), 20, 9)
         assert [line.plain for line in lines] == [

@@ -41,19 +41,25 @@ class DeckTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.watch(self.app, "theme", lambda: self.show(self._rows), init=False)
 
+    def on_resize(self) -> None:
+        if self._rows:
+            self.show(self._rows)
+
     def show(self, rows: Sequence[DeckRow]) -> None:
         """Replace the rows, keeping the cursor on the same deck when it is still there."""
         selected = self.selected_key
         self._rows = rows
         # Columns are rebuilt too: a cleared table keeps stale header widths otherwise.
         self.clear(columns=True)
-        self.add_column(_("Deck"), key="deck")
-        for key, name in (("new", N_("New")), ("learn", N_("Learn")), ("due", N_("Due"))):
-            header = _(name)
-            # Korean headers are wider than "New": two cells a syllable.
-            self.add_column(
-                Text(header, justify="right"), key=key, width=max(5, cell_width(header))
-            )
+        headers = [_(name) for name in (N_("New"), N_("Learn"), N_("Due"))]
+        # Korean headers are wider than "New": two cells a syllable.
+        widths = [max(5, cell_width(header)) for header in headers]
+        longest = max((cell_width(row.title) + 3 for row in rows), default=10)
+        # A long deck title must not push the counts off an 80-column screen: it is cut.
+        room = self.app.size.width - 6 - sum(width + 2 for width in widths) - 2
+        self.add_column(_("Deck"), key="deck", width=max(10, min(longest, room)))
+        for key, header, width in zip(("new", "learn", "due"), headers, widths, strict=True):
+            self.add_column(Text(header, justify="right"), key=key, width=width)
         variables = self.app.get_css_variables()
         styles = (theme_style(variables, NEW), theme_style(variables, LEARN))
         due_style = theme_style(variables, DUE)
@@ -62,7 +68,7 @@ class DeckTable(DataTable[Text]):
                 label = Text(row.title, style="bold")
             else:
                 branch = "└─ " if index == len(rows) - 1 else "├─ "
-                label = Text.assemble((branch, "dim"), row.title)
+                label = Text.assemble((branch, "dim"), row.title, overflow="ellipsis")
             cells = [label]
             for value, style in zip(
                 (row.new, row.learn, row.due), (*styles, due_style), strict=True
