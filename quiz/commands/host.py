@@ -16,6 +16,8 @@ from quiz.errors import QuizError
 if TYPE_CHECKING:
     from quiz.deck.model import Deck
     from quiz.peer.hub import Hub
+    from quiz.peer.results import ResultsWriter
+    from quiz.peer.web import WebParticipants
 
 DEFAULT_PORT = 8765
 
@@ -52,6 +54,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--lang", default=argparse.SUPPRESS, metavar="CODE", help="show deck text in this language"
+    )
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="also serve the participant app to browsers (on --bind, at --web-port)",
+    )
+    parser.add_argument(
+        "--web-port", type=int, default=8766, metavar="PORT", help="the browsers' port (8766)"
     )
     parser.set_defaults(func=run)
 
@@ -97,6 +107,10 @@ def _validate(args: argparse.Namespace) -> None:
         raise QuizError("--max must be between 1 and 1000", title="Host")
     if not 0 <= args.port <= 65535:
         raise QuizError("--port must be between 0 and 65535", title="Host")
+    if not 0 <= args.web_port <= 65535:
+        raise QuizError("--web-port must be between 0 and 65535", title="Host")
+    if args.web and args.web_port != 0 and args.web_port == args.port:
+        raise QuizError("--web-port must differ from --port", title="Host")
 
 
 def _deck_files(args: argparse.Namespace) -> list[Path]:
@@ -174,38 +188,96 @@ def build_hub(args: argparse.Namespace, lang: str) -> Hub:
 
 def run(args: argparse.Namespace) -> int:
     from quiz.config import load_config
+    from quiz.peer.results import ResultsWriter
 
     _validate(args)
     check_port_free(args.bind, args.port)
+    if args.web:
+        check_port_free(args.bind, args.web_port)
     lang = getattr(args, "lang", None) or load_config().lang
     hub = build_hub(args, lang)
     addresses = lan_addresses(args.bind)
+    results = ResultsWriter(hub)
+    web = _web(args, hub, addresses) if args.web else None
     if args.headless:
-        return asyncio.run(_headless(hub, args.bind, args.port, addresses))
+        return asyncio.run(_headless(hub, args.bind, args.port, addresses, web, results))
     from quiz.tui.peer.host_app import HostApp
 
-    app = HostApp(hub, bind=args.bind, port=args.port, addresses=addresses, resume=args.resume)
+    app = HostApp(
+        hub,
+        bind=args.bind,
+        port=args.port,
+        addresses=addresses,
+        resume=args.resume,
+        web=web,
+        results=results,
+    )
     app.run()
     hub.journal.close()
+    _say_results(results)
     if str(hub.phase) != "end":
         print(f"quiz: session kept; `quiz host --resume` reopens it (code {hub.code})")
     return 0
+
+
+def _web(args: argparse.Namespace, hub: Hub, addresses: list[str]) -> WebParticipants:
+    try:
+        from quiz.peer.web import WebParticipants
+    except ImportError as exc:
+        raise QuizError(
+            f"--web needs the textual-serve package ({exc.name} is missing): "
+            "pip install textual-serve",
+            title="Host",
+        ) from None
+    return WebParticipants(
+        code=hub.code,
+        cap=hub.max_participants,
+        bind=args.bind,
+        port=args.web_port,
+        hosts=addresses,
+        lang=getattr(args, "lang", None),
+    )
+
+
+def _say_results(results: ResultsWriter) -> None:
+    if results.paths:
+        print("quiz: the session's results are in " + " and ".join(map(str, results.paths)))
+    elif results.error:
+        print(f"quiz: {results.error}", file=sys.stderr)
 
 
 def _emit(**fields: Any) -> None:
     print(json.dumps(fields), flush=True)
 
 
-async def _headless(hub: Hub, bind: str, port: int, addresses: list[str]) -> int:
+async def _headless(
+    hub: Hub,
+    bind: str,
+    port: int,
+    addresses: list[str],
+    web: WebParticipants | None = None,
+    results: ResultsWriter | None = None,
+) -> int:
     """The hub without a screen: one JSON line per change, commands from stdin."""
     hub.listeners.append(
         lambda what: _emit(
             event=what, phase=str(hub.phase), index=hub.index, answered=hub.answered()
         )
     )
+    if results is not None:
+        hub.listeners.append(
+            lambda what: (
+                _emit(event="results", paths=[str(p) for p in results.paths], error=results.error)
+                if what == "end"
+                else None
+            )
+        )
     bound = await hub.start(bind, port)
     await hub.reopen()
-    _emit(event="ready", code=hub.code, port=bound, addresses=addresses)
+    extra: dict[str, Any] = {}
+    if web is not None:
+        extra = {"web_port": await web.start(bound), "web": web.urls()}
+    _emit(event="ready", code=hub.code, port=bound, addresses=addresses, **extra)
     try:
         while True:
             line = await asyncio.to_thread(sys.stdin.readline)
@@ -231,6 +303,8 @@ async def _headless(hub: Hub, bind: str, port: int, addresses: list[str]) -> int
             elif command:
                 _emit(event="error", message=f"unknown command {command!r}")
     finally:
+        if web is not None:
+            await web.stop()
         await hub.stop()
         hub.journal.close()
     return 0

@@ -19,6 +19,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--name", default="", help="your name in the session")
     parser.add_argument("--code", default="", help="the join code (otherwise asked)")
     parser.add_argument(
+        "--no-reviews",
+        action="store_true",
+        help="do not record the answered questions as reviews in your own store",
+    )
+    parser.add_argument(
         "--lang", default=argparse.SUPPRESS, metavar="CODE", help="deck text in this language"
     )
     parser.set_defaults(func=run)
@@ -27,8 +32,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from quiz.peer.client import hub_url
     from quiz.tui.peer.join_app import JoinApp
+    from quiz.tui.peer.join_hooks import JoinHooks, StoreHooks
 
     url = hub_url(args.address)
-    app = JoinApp(url, name=args.name, code=args.code, lang=getattr(args, "lang", None))
+    hooks = JoinHooks() if args.no_reviews else StoreHooks()
+    app = JoinApp(
+        url, name=args.name, code=args.code, lang=getattr(args, "lang", None), hooks=hooks
+    )
     app.run()
     return 0

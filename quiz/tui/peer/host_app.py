@@ -6,7 +6,7 @@ It drives the hub in-process, on the app's own event loop; the hub tells it what
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -21,6 +21,11 @@ from textual.widgets.option_list import Option
 from quiz.deck.cloze import masked
 from quiz.deck.model import CardType
 from quiz.peer.hub import Hub, Phase
+from quiz.peer.results import collect, summary_lines
+
+if TYPE_CHECKING:
+    from quiz.peer.results import ResultsWriter
+    from quiz.peer.web import WebParticipants
 
 HOST_KEYS = (
     ("s / n", "start the first question, then the next one"),
@@ -91,9 +96,14 @@ class HostApp(App[int]):
         port: int = 0,
         addresses: list[str] | None = None,
         resume: bool = False,
+        web: WebParticipants | None = None,
+        results: ResultsWriter | None = None,
     ) -> None:
         super().__init__()
         self.hub = hub
+        self.web = web  # browser participants (quiz host --web)
+        self.results = results
+        self.web_url = ""
         self.bind_address = bind
         self.port = port
         self.addresses = addresses
@@ -117,11 +127,16 @@ class HostApp(App[int]):
         port = await self.hub.start(self.bind_address, self.port)
         hosts = self.addresses or [self.bind_address]
         self.address = ", ".join(f"{h}:{port}" for h in hosts)
+        if self.web is not None:
+            await self.web.start(port)
+            self.web_url = self.web.urls()[0]
         await self.hub.reopen()
         self.set_interval(0.25, self._tick)
         await self._render()
 
     async def on_unmount(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         await self.hub.stop()
 
     def _hub_changed(self, what: str) -> None:
@@ -145,6 +160,8 @@ class HostApp(App[int]):
                 (hub.code, "bold $accent"),
                 ("  join: ", "$text-muted"),
                 (f"quiz join {self.address}", "bold"),
+                ("  browser: " if self.web_url else "", "$text-muted"),
+                (self.web_url, "bold"),
                 (f"  · {hub.phase} · {online}/{seated} online{lock}", "$text-muted"),
             )
         )
@@ -178,6 +195,14 @@ class HostApp(App[int]):
             "Press s to start, ? for keys.",
             detail=names or "Waiting for participants…",
         )
+        if self.web_url:
+            from quiz.tui.peer.qr import qr_content
+
+            detail = Content(names or "Waiting for participants…")
+            scan = Content.styled(f"\nIn a browser: {self.web_url}\n", "$text-muted")
+            self.query_one("#host-detail", Static).update(
+                Content.assemble(detail, scan, qr_content(self.web_url))
+            )
 
     async def _show_question(self) -> None:
         hub = self.hub
@@ -242,6 +267,12 @@ class HostApp(App[int]):
     async def _show_board(self, title: str, *, final: bool) -> None:
         lines = self._board_lines() or ["(nobody joined)"]
         note = " The session has ended; q closes." if final else ""
+        if final:
+            lines += ["", *summary_lines(collect(self.hub))]
+            if self.results is not None and self.results.paths:
+                lines += ["", "Results: " + ", ".join(str(p) for p in self.results.paths)]
+            elif self.results is not None and self.results.error:
+                lines += ["", self.results.error]
         await self._set(title + "." + note, detail="\n".join(lines))
 
     # -- keys -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Markdown, Static
 
 from quiz.peer.client import Participant, PeerError
 from quiz.tui.peer.answers import answer_parts, answer_widget
+from quiz.tui.peer.join_hooks import JoinHooks
 from quiz.tui.widgets.answer import AnswerWidget
 from quiz.tui.widgets.choice_answer import ChoiceAnswer
 
@@ -47,6 +48,7 @@ class JoinApp(App[int]):
         code: str = "",
         lang: str | None = None,
         participant_factory: type[Participant] = Participant,
+        hooks: JoinHooks | None = None,
     ) -> None:
         super().__init__()
         self.url = url
@@ -54,6 +56,7 @@ class JoinApp(App[int]):
         self.initial_code = code
         self.lang = lang
         self.participant_factory = participant_factory
+        self.hooks = hooks or JoinHooks()  # reviews into the store, or a browser's seat
         self.participant: Participant | None = None
         self.you = ""
         self.card: dict[str, Any] | None = None
@@ -88,6 +91,9 @@ class JoinApp(App[int]):
         self.set_interval(0.5, self._tick)
         field = "#join-name" if self.initial_code else "#join-code"
         self.query_one(field, Input).focus()
+        token = self.hooks.saved_token()
+        if token is not None:  # a browser page reloaded: back into the same seat
+            self._session("", "", token)
 
     # -- joining ----------------------------------------------------------------------------
 
@@ -111,12 +117,15 @@ class JoinApp(App[int]):
         self._session(code, name)
 
     @work(exclusive=True, group="peer", exit_on_error=False)
-    async def _session(self, code: str, name: str) -> None:
+    async def _session(self, code: str, name: str, token: str | None = None) -> None:
         participant = self.participant_factory(self.url, self._hub_message, self._connection_status)
+        participant.token = token
         self.participant = participant
         try:
             await participant.run(code, name, self.lang)
         except PeerError as exc:
+            if token is not None and not self.you:
+                self.hooks.forget()
             if self.you:
                 self._status(f"disconnected: {exc.message}")
             else:
@@ -143,6 +152,7 @@ class JoinApp(App[int]):
 
     async def _got_welcome(self, message: dict[str, Any]) -> None:
         self.you = str(message["you"]["name"])
+        self.hooks.welcome(self, message)
         self.query_one("#join-form").add_class("-empty")
         self.query_one("#session").remove_class("-empty")
         self._draw_bar()
@@ -158,6 +168,7 @@ class JoinApp(App[int]):
 
     async def _got_question(self, message: dict[str, Any]) -> None:
         card = message["card"]
+        self.hooks.question(message)
         again = message["question"] == self.question
         self.question = int(message["question"])
         self.paused = bool(message.get("paused"))
@@ -235,6 +246,7 @@ class JoinApp(App[int]):
         self.query_one("#peer-result", Static).update(Content("\n").join(lines))
         await self._show_explain(str(message.get("explain") or ""))
         self._status(f"Question {self.question + 1}: revealed")
+        self.hooks.reveal(self, message)
 
     async def _got_scores(self, message: dict[str, Any]) -> None:
         you = message.get("you") or {}
@@ -250,6 +262,7 @@ class JoinApp(App[int]):
             await self._show_explain("")
             self.query_one("#peer-result", Static).update(board)
             self._status(f"Final scores. You are {self.rank or 'unranked'}.")
+            self.hooks.final(self)
             self.query_one("#peer-board", Static).update("")
         else:
             self.query_one("#peer-board", Static).update(
