@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from quiz.sandbox.pool import SandboxPool
+from quiz.sandbox.protections import Protection
 from quiz.sandbox.protocol import ANSWER, CARD, CHECK, SETUP, RunRequest, RunStatus, Segment
 
 # The last commit before the sandbox was hardened for strangers' code (issue 9).
@@ -80,47 +81,90 @@ def time_pool(pool: SandboxPool, runs: int, request: RunRequest) -> list[float]:
     return samples
 
 
-def time_both(runs: int, workers: int | None) -> dict[str, list[float]]:
-    """Both request kinds through one pool, interleaved in blocks so drift hits both alike."""
+def serve_blocks(workers: int | None) -> None:
+    """Run as the baseline's process: a warm pool that times one block of runs per request line
+    (`KIND COUNT`) and answers with the samples as JSON, so the two pools take turns."""
     with SandboxPool(workers=workers) as pool:
         if not pool.wait_ready(300):
             raise SystemExit(f"the pool did not start: {pool.protections()}")
-        out: dict[str, list[float]] = {kind: [] for kind in REQUESTS}
-        for _ in range(4):
-            for kind, request in REQUESTS.items():
-                out[kind] += time_pool(pool, max(1, runs // 4), request)
-        return out
+        print("ready", flush=True)
+        for line in sys.stdin:
+            kind, count = line.split()
+            print(json.dumps(time_pool(pool, int(count), REQUESTS[kind])), flush=True)
 
 
-def time_baseline(ref: str, runs: int, workers: int | None) -> dict[str, list[float]]:
-    """The same measurement by the pool at `ref`, imported from a temporary git worktree."""
-    with tempfile.TemporaryDirectory(prefix="quiz-bench-") as tmp:
-        tree = os.path.join(tmp, "tree")
+class Baseline:
+    """The pool at a git ref, imported from a temporary worktree and driven over a pipe."""
+
+    def __init__(self, ref: str, workers: int | None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="quiz-bench-")
+        self.tree = os.path.join(self._tmp.name, "tree")
         subprocess.run(
-            ["git", "-C", str(REPO), "worktree", "add", "--detach", tree, ref],
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", self.tree, ref],
             check=True,
             capture_output=True,
         )
-        try:
-            env = {**os.environ, "PYTHONPATH": tree}
-            code = (
-                "import json, sys\n"
-                f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
-                "import sandbox_latency as b\n"
-                f"print(json.dumps(b.time_both({runs}, {workers!r})))\n"
-            )
-            done = subprocess.run(
-                [sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True
-            )
-            if done.returncode != 0:
-                raise SystemExit(f"the baseline pool failed:\n{done.stderr[-2000:]}")
-            return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-        finally:
-            subprocess.run(
-                ["git", "-C", str(REPO), "worktree", "remove", "--force", tree],
-                check=False,
-                capture_output=True,
-            )
+        code = (
+            "import sys\n"
+            f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+            "import sandbox_latency as b\n"
+            f"b.serve_blocks({workers!r})\n"
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONPATH": self.tree},
+            cwd=self.tree,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != "ready":
+            raise SystemExit("the baseline pool did not start")
+
+    def block(self, kind: str, count: int) -> list[float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{kind} {count}\n")
+        self.proc.stdin.flush()
+        return list(json.loads(self.proc.stdout.readline()))
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", self.tree],
+            check=False,
+            capture_output=True,
+        )
+        self._tmp.cleanup()
+
+
+def measure(
+    runs: int, workers: int | None, baseline_ref: str | None
+) -> tuple[dict[str, list[float]], dict[str, list[float]] | None, list[Protection]]:
+    """Both kinds of request through the hardened pool and, taking turns block by block so that
+    the machine's load hits both alike, through the baseline pool."""
+    hardened: dict[str, list[float]] = {kind: [] for kind in REQUESTS}
+    before: dict[str, list[float]] | None = None
+    baseline = Baseline(baseline_ref, workers) if baseline_ref else None
+    try:
+        with SandboxPool(workers=workers) as pool:
+            if not pool.wait_ready(300):
+                raise SystemExit(f"the pool did not start: {pool.protections()}")
+            protections = pool.protections()
+            if baseline is not None:
+                before = {kind: [] for kind in REQUESTS}
+            blocks = max(1, runs // 10)
+            for _ in range(blocks):
+                for kind, request in REQUESTS.items():
+                    hardened[kind] += time_pool(pool, 10, request)
+                    if baseline is not None and before is not None:
+                        before[kind] += baseline.block(kind, 10)
+    finally:
+        if baseline is not None:
+            baseline.close()
+    return hardened, before, protections
 
 
 def time_new_process(runs: int) -> list[float]:
@@ -150,15 +194,13 @@ def main() -> int:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    hardened = time_both(args.runs, args.workers)
-    with SandboxPool(workers=1) as pool:
-        protections = pool.protections()
+    ref = None if args.no_baseline else args.baseline
+    hardened, baseline, protections = measure(args.runs, args.workers, ref)
     elapsed = time.perf_counter() - started
-    baseline = None if args.no_baseline else time_baseline(args.baseline, args.runs, args.workers)
     process_ms = time_new_process(args.process_runs)
 
     print(f"pool runs per kind: {len(hardened['card'])}; python -c runs: {len(process_ms)}")
-    print(f"hardened pool measured in {elapsed:.1f} s; baseline: {args.baseline}")
+    print(f"pools measured in {elapsed:.1f} s, taking turns in blocks of 10; baseline: {ref}")
     header = f"{'':18}{'hardened':>10}"
     header += f"{'baseline':>10}{'+ms':>7}" if baseline else ""
     print(header + f"{'python -c':>11}{'ratio':>9}")
