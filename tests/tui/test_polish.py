@@ -131,7 +131,9 @@ class TestFooterFollowsFocus:
             await pilot.pause()
             assert editor.text.startswith("hclass")
             assert screen.shown is not None and screen.shown.used_hint
-            assert "register_buffer" in screen_text(app)
+            shown_text = screen_text(app)
+            assert "self.register_buffer(name, tensor)" in shown_text
+            assert "`self.register_buffer" not in shown_text, "the hint's code shows as code"
             assert screen.focused is editor
 
     async def test_f3_undoes_the_last_answer_from_a_text_field(self, harness: Harness) -> None:

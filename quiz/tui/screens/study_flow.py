@@ -21,6 +21,7 @@ from quiz.errors import QuizError
 from quiz.i18n import _
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import RunResult
+from quiz.tui.inline import inline
 from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.ports import JudgementLike, Response
 from quiz.tui.screens.study_card import (
@@ -461,7 +462,7 @@ class StudyFlow(Screen[None]):
         hint = self.query_one("#study-hint", Static)
         hint.set_class(text is None, "-empty")
         label = (_("hint") + "  ", "bold $text-warning")
-        hint.update(Content.assemble(label, text) if text else "")
+        hint.update(Content.assemble(label, inline(text)) if text else "")
 
     def _focus_answer(self) -> None:
         answer = self.answer
