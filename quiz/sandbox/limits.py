@@ -202,8 +202,8 @@ def describe_protections(
             names.FORGERY,
             False,
             "reports the answer writes, fake segment markers and a replaced harness fail; code "
-            "that patches torch itself, or that the check calls, can still fake a pass "
-            "in-process: peer sessions show every participant's code at the reveal",
+            "aimed at the harness (patching torch, impersonating the harness's messages) can "
+            "still fake a pass in-process: peer sessions show every participant's code",
         ),
     ]
     return names.ordered(found)
