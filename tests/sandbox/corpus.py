@@ -78,6 +78,7 @@ COVERED_BY_HARDENING = frozenset(
         "fake_check_segment",
         "patched_harness",
         "read_check_source",
+        "leftover_reader",
     }
 )
 

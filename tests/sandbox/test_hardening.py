@@ -205,3 +205,18 @@ def test_an_answer_that_leaves_a_thread_cannot_watch_its_check(hard_pool: Sandbo
     result = answer_run(hard_pool, answer + "result = 42\n")
     assert not passed(result)
     assert any("thread" in note for note in result.notes), result
+
+
+def test_leftovers_of_the_answer_never_see_the_check(hard_pool: SandboxPool) -> None:
+    token = uuid.uuid4().hex
+    check = f"secret = 'zq{token}'\nassert result == 42\n"
+    result = answer_run(hard_pool, hostile("leftover_reader"), check=check)
+    assert f"zq{token}" not in result.stdout + result.stderr, result
+    assert not passed(result)
+    # Without the thread, the process alone is killed before the check is sent.
+    only_fork = hostile("leftover_reader").replace(
+        "threading.Thread(target=steal, daemon=True).start()", "result = 42"
+    )
+    result = answer_run(hard_pool, only_fork, check=check)
+    assert f"zq{token}" not in result.stdout + result.stderr, result
+    still_serving(hard_pool)
