@@ -62,8 +62,11 @@ async def study(pilot: Pilot[Any], app: QuizApp) -> StudyScreen:
 
 class TestVerdictAt80x24:
     async def test_predict_verdict_is_on_screen_after_submit(self, harness: Harness) -> None:
+        # A card as tall as the bundled ones: on 24 rows its verdict starts below the answer.
+        code = "\n".join(f"layer_{i} = nn.Linear({i}, {i + 1})" for i in range(10))
+        card = replace_card(PREDICT, code=code)
         harness.checker.verdicts[PREDICT.key] = [Judged(Outcome.FAIL, "['b', 'w']", "['w']")]
-        app = harness.app([only(PREDICT)])
+        app = harness.app([only(card)])
         async with app.run_test(size=SMALL) as pilot:
             await study(pilot, app)
             await pilot.press(*"['w']", "enter")
@@ -81,7 +84,8 @@ class TestVerdictAt80x24:
             duration_ms=9.0,
         )
         harness.checker.verdicts[CODE.key] = [Judged(Outcome.FAIL, run=run)]
-        app = harness.app([only(CODE)])
+        starter = "".join(f"# step {i}: fill in\n" for i in range(12))
+        app = harness.app([only(replace_card(CODE, starter=starter))])
         async with app.run_test(size=SMALL) as pilot:
             await study(pilot, app)
             await pilot.press("ctrl+s")
@@ -162,6 +166,10 @@ class TestVerdictContent:
             assert "The OLD explanation." in screen_text(app)
             verdict.clear()
             verdict.show(VerdictView(Outcome.PASS, explain="The new one."))
+            # Parsing the new text takes a moment (a thread): until then nothing stale shows.
+            explain = verdict.query_one("#verdict-explain")
+            blocks = " ".join(str(getattr(b, "_content", "")) for b in explain.query("*"))
+            assert explain.has_class("-empty") or "OLD" not in blocks, blocks
             await pilot.pause()
             assert "The OLD explanation." not in screen_text(app)
             await settle(pilot, app)
@@ -268,9 +276,11 @@ class TestLayoutAt80Columns:
             await settle(pilot, app)
             await pilot.press("c")
             await settle(pilot, app)
+            dialog = app.screen.query_one("#custom")
             for button in app.screen.query(Button):
-                assert app.screen.region.contains_region(button.region), button.id
-            assert "Start" in screen_text(app) and "Cancel" in screen_text(app)
+                assert dialog.content_region.contains_region(button.region), button.id
+            above_footer = "\n".join(screen_text(app).splitlines()[:-1])
+            assert "Start  ^s" in above_footer and "Cancel" in above_footer
 
     async def test_a_long_deck_title_leaves_the_counts_on_screen(self, harness: Harness) -> None:
         from dataclasses import replace
