@@ -21,6 +21,7 @@ The core's rule holds: this module imports neither textual nor quiz.tui (textual
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import secrets
@@ -91,7 +92,8 @@ class WebParticipants(Server):
         lang: str | None = None,
         folder: Path | None = None,
     ) -> None:
-        command = f"{shlex.quote(sys.executable)} -m quiz.tui.peer.web_join"
+        # exec: the seat is the Python process itself, not a shell waiting on it.
+        command = f"exec {shlex.quote(sys.executable)} -m quiz.tui.peer.web_join"
         super().__init__(command, host=bind, port=port, title="quiz")
         self.code = code
         self.cap = cap
@@ -134,7 +136,7 @@ class WebParticipants(Server):
 
     async def stop(self) -> None:
         for service in list(self._services):
-            await service.stop()
+            await _end(service)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -253,7 +255,7 @@ class WebParticipants(Server):
         except Exception:  # one browser's trouble must not end the server
             logging.getLogger("textual-serve").exception("browser session failed")
         finally:
-            await service.stop()
+            await _end(service)
             self._services.discard(service)
             left = self.running.get(seat, 1) - 1
             if left:
@@ -261,6 +263,19 @@ class WebParticipants(Server):
             else:
                 self.running.pop(seat, None)
         return websocket
+
+
+async def _end(service: AppService) -> None:
+    """Ask the seat's process to quit; one that does not (it was still starting, or hangs) is
+    killed, so no process outlives its browser session or the server."""
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(5):
+            await service.stop()
+    process = service._process  # textual-serve keeps no other handle on it
+    if process is not None and process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
 
 
 def _host(address: str) -> str:

@@ -10,6 +10,7 @@ where no Chromium (the Debian `chromium` package) or no Playwright is installed.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Callable
@@ -69,6 +70,37 @@ class Screen:
         return found + len(wanted)
 
 
+def seat_processes() -> list[int]:
+    """The pids of this test's browser seat processes (children of the web server, here)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"quiz.tui.peer.web_join" in command and parent in (os.getpid(), *_children()):
+            found.append(int(entry.name))
+    return found
+
+
+def _children() -> list[int]:
+    path = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+
+def peak_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    kib = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    return kib / 1024
+
+
+def loads_torch(pid: int) -> bool:
+    return "/torch/" in Path(f"/proc/{pid}/maps").read_text()
+
+
 async def until(check: Callable[[], bool], seconds: float = 30.0) -> None:
     async with asyncio.timeout(seconds):
         while not check():
@@ -126,6 +158,13 @@ async def test_a_browser_joins_answers_sees_the_reveal_and_takes_its_reviews(
             await screens[0].shows("✓ right", since=after)
             await screens[0].shows("Right answer", since=after)
             assert hub.scoreboard()[0]["correct"] == 1
+            # One process per browser session, small, and nothing of torch in it.
+            seats = seat_processes()
+            assert len(seats) == 1
+            rss = peak_rss_mib(seats[0])
+            print(f"browser seat process: peak RSS {rss:.1f} MiB")
+            assert rss < 60, f"a browser seat takes {rss:.1f} MiB (target: under 60)"
+            assert not loads_torch(seats[0])
 
             # A reload opens a new terminal session: back into the seat, not a second one.
             await page.reload()
