@@ -367,6 +367,23 @@ class TestStore:
             text = screen_text(app)
             assert "Reviews cannot be saved" in text and "read-only" in text
 
+    async def test_a_store_that_cannot_open_leaves_only_working_keys(
+        self, harness: Harness, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from quiz.errors import DatabaseDamaged
+
+        def damaged(decks: object) -> None:
+            raise DatabaseDamaged("the database at /x/quiz.db is damaged")
+
+        monkeypatch.setattr(harness.engine, "collection", damaged)
+        app = harness.app()
+        async with app.run_test(size=SMALL) as pilot:
+            await settle(pilot, app)
+            assert "is damaged" in screen_text(app)
+            footer = footer_text(app)
+            assert "Study" not in footer and "Browse" not in footer, footer
+            assert "Quit" in footer and "Help" in footer
+
     async def test_a_locked_store_keeps_the_answer_and_retries(
         self, harness: Harness, monkeypatch: pytest.MonkeyPatch
     ) -> None:

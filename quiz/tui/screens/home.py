@@ -60,6 +60,13 @@ class HomeScreen(Screen[None]):
                 yield Static(id="home-failures-text")
         yield QuizFooter()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Until the decks and the store are open (or when they could not be), only help, reload
+        # and quit do anything: the footer offers nothing else.
+        if action in ("study", "custom_study", "browse", "stats", "options"):
+            return self.services.loaded
+        return True
+
     def on_mount(self) -> None:
         self.title = "quiz"
         self.sub_title = _("study")
@@ -99,6 +106,7 @@ class HomeScreen(Screen[None]):
             Content.assemble((_("Studied today") + "  ", "dim"), study_time(seconds))
         )
         self._show_save_warning()
+        self.refresh_bindings()
         self._show_failures()
         self._show_sandbox_state()
         self.query_one(DeckTable).focus()
