@@ -455,6 +455,8 @@ def main(argv: list[str] | None = None) -> int:
         pool.start()
         print(f"quiz sandbox service: pid {os.getpid()} on {service.path}", flush=True)
         asyncio.run(service.serve(listener))
+        if service.broken:
+            return 1
     except QuizError as exc:
         print(f"quiz sandbox service: {exc.message}", file=sys.stderr)
         with contextlib.suppress(OSError):

@@ -407,6 +407,36 @@ def test_an_older_service_is_replaced(own_runtime: Path) -> None:
             old.wait()
 
 
+def test_a_service_whose_workers_cannot_start_ends_itself(own_runtime: Path) -> None:
+    own_runtime.mkdir(mode=0o700)
+    # Workers that exit at once (as with a broken torch): the pool gives up after three tries.
+    broken = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, types, quiz.sandbox.process as p; "
+            "p.sys = types.SimpleNamespace(executable='/bin/false'); "
+            "from quiz.sandbox.service import main; sys.exit(main(sys.argv[1:]))",
+            f"--workers={SETTINGS.workers}",
+            f"--memory-mb={SETTINGS.memory_mb}",
+            f"--output-limit={SETTINGS.output_limit}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, err = broken.communicate(timeout=60)
+        assert broken.returncode == 1
+        assert "the sandbox did not start: the worker exited" in err and "stopping" in err, err
+        assert not (own_runtime / SOCKET_NAME).exists()  # nobody is served by it
+    finally:
+        if broken.poll() is None:
+            broken.kill()
+            broken.wait()
+
+
 def test_a_killed_service_is_replaced_by_the_next_command(own_runtime: Path) -> None:
     runner = _warm_client()
     pid = runner.service_pid
