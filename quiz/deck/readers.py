@@ -26,6 +26,10 @@ MAX_TIMEOUT = 300.0
 Entries = dict[str, tuple[ScalarNode, Node]]
 
 
+# C0 controls but tab and newline, DEL and C1: what quiz.textsafe strips before printing.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
@@ -112,7 +116,17 @@ class NodeReader:
         if node.tag == NULL:
             self.report(node, f"'{name}' is empty")
             return None
-        return str(node.value)
+        value = str(node.value)
+        control = _CONTROL.search(value)
+        if control is not None:
+            # Only a double-quoted escape ("\e", "\x1b") can put one here; a terminal would obey it.
+            self.report(
+                node,
+                f"'{name}' holds the control character U+{ord(control.group()):04X}, which a "
+                "terminal would obey: remove it (tab and newline are fine)",
+            )
+            return None
+        return value
 
     def nonblank(self, node: Node, name: str) -> str | None:
         """A string with something in it (text a learner reads cannot be blank)."""

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from quiz.errors import QuizError
 from quiz.peer import protocol as p
+from quiz.textsafe import clean
 
 DEFAULT_PORT = 8765
 # An error after which trying again cannot help: reconnecting stops.
@@ -29,6 +30,18 @@ class PeerError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def terminal_safe(value: Any) -> Any:
+    """Every string of a hub's message without control characters: a hostile host must not
+    reach the participant's terminal through a prompt, a name or a run's output."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [terminal_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {clean(str(k)): terminal_safe(v) for k, v in value.items()}
+    return value
 
 
 def hub_url(address: str) -> str:
@@ -67,7 +80,7 @@ class PeerClient:
 
     async def recv(self) -> dict[str, Any]:
         assert self.ws is not None
-        data: dict[str, Any] = json.loads(await self.ws.recv())
+        data: dict[str, Any] = terminal_safe(json.loads(await self.ws.recv()))
         return data
 
     async def hello(

@@ -16,6 +16,7 @@ from typing import Any
 
 from quiz.deck.cloze import blanks
 from quiz.deck.model import Card, CardType
+from quiz.textsafe import clean
 
 VERSION = 1
 MAX_FRAME = 64 * 1024  # bytes; larger frames close the connection (1009)
@@ -110,6 +111,14 @@ def _string(data: dict[str, Any], key: str, limit: int) -> str:
     return value
 
 
+def _no_controls(value: str, key: str) -> None:
+    """Answers are shown on the host's screen (code at the reveal): no terminal escapes."""
+    if clean(value) != value:
+        raise ProtocolError(
+            BAD_MESSAGE, f"'{key}' holds a control character (only tab and newline are allowed)"
+        )
+
+
 def clean_name(raw: str) -> str:
     name = " ".join(raw.split())
     if not name or len(name) > MAX_NAME or not name.isprintable():
@@ -141,6 +150,8 @@ def _parse_answer(data: dict[str, Any]) -> AnswerMessage:
     if not isinstance(question, int) or isinstance(question, bool):
         raise ProtocolError(BAD_MESSAGE, "'question' must be an integer")
     text = _string(data, "text", MAX_TEXT) if "text" in data else None
+    if text is not None:
+        _no_controls(text, "text")
     choices: tuple[int, ...] | None = None
     fills: tuple[str, ...] | None = None
     if "choices" in data:
@@ -158,6 +169,8 @@ def _parse_answer(data: dict[str, Any]) -> AnswerMessage:
             raise ProtocolError(BAD_MESSAGE, "'fills' must be a list of strings")
         if any(len(f) > MAX_FILL for f in raw):
             raise ProtocolError(BAD_MESSAGE, f"a fill is at most {MAX_FILL} characters")
+        for fill in raw:
+            _no_controls(fill, "fills")
         fills = tuple(raw)
     if sum(part is not None for part in (text, choices, fills)) != 1:
         raise ProtocolError(BAD_MESSAGE, "an answer has exactly one of text, choices or fills")

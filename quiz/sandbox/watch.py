@@ -18,6 +18,7 @@ from typing import Any
 from quiz.sandbox import framing
 from quiz.sandbox.child import CHANNEL_LOST
 from quiz.sandbox.protocol import ANSWER, RunResult, RunStatus
+from quiz.textsafe import clean as terminal_safe
 
 MAX_REPORT_LINE = 16 * 1024 * 1024
 _TEXT_LIMIT = 1024 * 1024
@@ -51,7 +52,9 @@ class _Stream:
             self.data += chunk
 
     def text(self) -> str:
-        text = self.data.decode("utf-8", errors="replace")
+        # Control characters (but tab and newline) never leave the sandbox: every front end
+        # shows this text, and a terminal would obey an escape sequence in it.
+        text = terminal_safe(self.data.decode("utf-8", errors="replace"))
         if self.overflow:
             text += f"\n[... output truncated at {_size(self.limit)} ...]\n"
         return text
@@ -65,7 +68,7 @@ def clean_text(value: object, limit: int = _TEXT_LIMIT) -> str | None:
     """A string from the child, made valid UTF-8 and bounded; None for anything else."""
     if not isinstance(value, str):
         return None
-    return value[:limit].encode("utf-8", errors="replace").decode("utf-8")
+    return terminal_safe(value[:limit].encode("utf-8", errors="replace").decode("utf-8"))
 
 
 @dataclass

@@ -211,8 +211,10 @@ def test_singular_counts_in_the_summary(tmp_path: Path) -> None:
 
 # YAML escapes for an OSC 52 clipboard write, a screen clear, a C1 CSI and BEL.
 HOSTILE = r"\e]52;c;ZXZpbA==\a\e[2J\x9b31m\a"
+# A deck's own text may not hold them (the loader refuses it), so the run builds them.
+RUNTIME_HOSTILE = "chr(27) + ']52;c;ZXZpbA==' + chr(7) + chr(27) + '[2J' + chr(0x9B) + '31m'"
 HOSTILE_CHECK = GOOD.replace("id: good", "id: hostile").replace(
-    "check: assert x == 2", f"check: \"raise ValueError('{HOSTILE}')\""
+    "check: assert x == 2", f'check: "raise ValueError({RUNTIME_HOSTILE})"'
 )
 HOSTILE_FIELD = f'schema_version: 1\nid: bad\ntitle: t\n"ti{HOSTILE}tle": x\ncards: []\n'
 

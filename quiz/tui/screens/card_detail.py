@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from quiz.deck.model import Card
 from quiz.i18n import N_, _
+from quiz.textsafe import clean
 from quiz.tui.formatting import relative
 from quiz.tui.markdown import DeckMarkdown
 from quiz.tui.ports import CardInfoLike
@@ -111,7 +112,7 @@ class CardDetailScreen(ModalScreen[None]):
                 Text(_(GRADE_NAMES[row.rating])),
                 Text(proposed, style="dim"),
                 Text(_(OUTCOME_NAMES.get(str(row.outcome), str(row.outcome)))),
-                Text(row.answer_text.replace("\n", "⏎")[:40]),
+                Text(clean(row.answer_text).replace("\n", "⏎")[:40]),
                 Text(f"{row.duration_ms / 1000:.1f}s", justify="right"),
             )
         if not rows:
