@@ -84,8 +84,13 @@ def _unique(paths: list[Path]) -> list[Path]:
     return unique
 
 
+def _is_bundled(path: Path) -> bool:
+    return path.resolve().parent == bundled_decks_dir().resolve()
+
+
 def load_library(paths: Iterable[Path]) -> Library:
-    """Load every file; a deck id already taken by an earlier file is a problem on the later one."""
+    """Load every file; a deck id already taken by an earlier file is a problem on the later one,
+    except that a deck outside the bundled folder replaces a bundled deck of the same id."""
     decks: list[Deck] = []
     failures: list[DeckLoad] = []
     owners: dict[str, Path] = {}
@@ -95,7 +100,11 @@ def load_library(paths: Iterable[Path]) -> Library:
         if deck is None:
             failures.append(loaded)
             continue
-        if deck.id in owners:
+        if deck.id in owners and _is_bundled(owners[deck.id]) and not _is_bundled(path):
+            # The user's copy of a bundled deck (the TUI's `e` makes one) takes its place and
+            # keeps its history, in every command alike.
+            decks = [d for d in decks if d.id != deck.id]
+        elif deck.id in owners:
             pos = deck.field_pos.get("id") or SourcePos(str(path), 1, 1)
             message = f"deck id '{deck.id}' is already used by {owners[deck.id]}"
             failures.append(DeckLoad(path, None, [Problem(pos, deck.id, None, message)]))

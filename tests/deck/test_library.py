@@ -59,3 +59,20 @@ def test_a_duplicate_deck_id_is_a_problem_on_the_second_file(tmp_path: Path) -> 
         f"{second}:2:5: same: deck id 'same' is already used by {first}"
     )
     assert library.deck("same") is not None
+
+
+def test_a_users_copy_of_a_bundled_deck_takes_its_place(tmp_path: Path) -> None:
+    from quiz.deck.library import load_library
+    from quiz.paths import bundled_decks_dir
+
+    bundled = sorted(bundled_decks_dir().glob("*.yaml"))[0]
+    copy = tmp_path / bundled.name
+    copy.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    library = load_library([bundled, copy])
+    assert library.failures == []
+    assert [d.path for d in library.decks] == [str(copy)]
+    # Two decks of one id outside the bundled folder are still a conflict.
+    other = tmp_path / "again" / bundled.name
+    other.parent.mkdir()
+    other.write_text(copy.read_text(encoding="utf-8"), encoding="utf-8")
+    assert len(load_library([copy, other]).failures) == 1
