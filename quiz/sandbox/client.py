@@ -81,7 +81,10 @@ class _Link:
         self.sock = sock
         self.hello = hello
         self.pending: dict[int, Future[dict[str, Any]]] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the pending table
+        # Writes have their own lock: a send blocked on a full socket must never keep the
+        # reader from taking replies off it (the service stops reading while we do not).
+        self.write_lock = threading.Lock()
         self.gone = False
         threading.Thread(target=self._read, name="quiz-service-reader", daemon=True).start()
 
@@ -96,7 +99,7 @@ class _Link:
 
     def send(self, message: dict[str, Any]) -> None:
         try:
-            with self.lock:
+            with self.write_lock:
                 self.sock.sendall(framing.encode(message))
         except OSError as exc:
             self.close()

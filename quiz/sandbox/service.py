@@ -168,7 +168,9 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        self._server = await asyncio.start_unix_server(self._handle, sock=listener)
+        self._server = await asyncio.start_unix_server(
+            self._handle, sock=listener, limit=framing.MAX_LINE
+        )
         watchers = [
             asyncio.create_task(self._watch_idle()),
             asyncio.create_task(self._watch_workers()),
@@ -231,7 +233,7 @@ class Service:
                     break
                 self._dispatch(connection, framing.decode(line))
                 await writer.drain()
-        except (framing.FrameError, ConnectionError, ValueError):
+        except (framing.FrameError, ConnectionError, ValueError, KeyError, TypeError):
             pass  # a client that sends garbage or vanishes is simply dropped
         finally:
             self._drop(connection)

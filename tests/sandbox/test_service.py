@@ -170,6 +170,9 @@ def test_exec_uses_the_warm_service_and_results_match(env: Path) -> None:
         assert result.ok and result.stdout == "2.0\n", result
         assert {p.name for p in runner.protections() if p.active} >= {"wall-clock timeout"}
         assert runner.size == 1 and runner.ready and runner.torch_version
+        # Messages far beyond a default 64 KiB line, both ways.
+        big = runner.run(request(f"x = {'a' * 300_000!r}\nprint(len(x))\nprint('b' * 60000)"))
+        assert big.ok and big.stdout.startswith("300000\n") and len(big.stdout) > 60000
     finally:
         runner.close()
     done = _quiz("exec", "print1.py", home=env)
