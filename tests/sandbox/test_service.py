@@ -325,17 +325,15 @@ def test_another_uid_is_refused(env: Path) -> None:
     _warm_client().close()
     folder, sock = env / "run", env / "run" / SOCKET_NAME
 
-    def as_user() -> None:
-        os.setgid(user.pw_gid)
-        os.setuid(user.pw_uid)
-
     def peer() -> str:
         done = subprocess.run(
             ["/usr/bin/python3", "-c", _PEER, str(sock)],
             capture_output=True,
             text=True,
             timeout=60,
-            preexec_fn=as_user,
+            user=user.pw_uid,
+            group=user.pw_gid,
+            extra_groups=[],
             cwd="/",
         )
         assert done.returncode == 0, done.stderr
