@@ -6,6 +6,7 @@ It drives the hub in-process, on the app's own event loop; the hub tells it what
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -13,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.highlight import highlight
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown, OptionList, Static
@@ -144,7 +146,9 @@ class HostApp(App[int]):
 
     async def _tick(self) -> None:
         if self._dirty or self.hub.phase is Phase.QUESTION:
-            await self._render()
+            # A tick that fires while the app is closing finds its widgets gone: nothing to draw.
+            with contextlib.suppress(NoMatches):
+                await self._render()
 
     # -- drawing ----------------------------------------------------------------------------
 
