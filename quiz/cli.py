@@ -123,7 +123,7 @@ def _set_language(args: argparse.Namespace) -> None:
 
         try:
             lang = load_config().lang
-        except QuizError:
+        except (QuizError, OSError):  # the command itself says what is wrong with the folder
             lang = "en"
     set_language(lang)
 

@@ -46,12 +46,14 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
 def load_config(path: Path | None = None) -> AppConfig:
     """Read the config file; a missing file means the defaults, a broken one is a clear error."""
     path = path or locations().config
-    if not path.exists():
-        return AppConfig()
     try:
+        if not path.exists():
+            return AppConfig()
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise QuizError(f"{path}: not valid TOML: {exc}", title="Bad config") from exc
+    except OSError as exc:
+        raise QuizError(f"cannot read {path}: {exc.strerror}", title="Config unreadable") from exc
     defaults = AppConfig()
     known = {f.name for f in fields(AppConfig)}
     values: dict[str, Any] = {}

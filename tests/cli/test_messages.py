@@ -139,7 +139,8 @@ def test_exec_output_never_carries_raw_controls(
                 notes=(f"note{HOSTILE}",),
             )
 
-    monkeypatch.setattr(pool, "SandboxPool", FakePool)
+    # `quiz exec` runs on the process-wide runner; the fake stands in for it, not in `_shared`.
+    monkeypatch.setattr(pool, "shared_pool", lambda **_: FakePool())
     script = tmp_path / "run.py"
     script.write_text("print(1)\n")
     assert main(["exec", str(script)]) == 1
