@@ -17,6 +17,7 @@ from fsrs import Rating
 
 from quiz.deck.model import Card, Deck
 from quiz.outcome import Outcome
+
 if TYPE_CHECKING:
     # Annotations only: the participant app (quiz join) reuses the answer widgets and must not
     # import the sandbox package at all.
