@@ -466,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tempfile.tempdir = None
         import_ms = (time.monotonic() - started) * 1000
         _seed_and_read_sources(torch)
+        child.snapshot_harness()
         # Objects that exist now are never collected: children then do not copy their pages.
         gc.freeze()
         # Huge pages make each fork and each run's exit copy and drop a few hundred page-table
