@@ -23,6 +23,12 @@ def clean(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+def first_control(text: str) -> str | None:
+    """The first character `clean` would drop, or None when the text is safe as it is."""
+    found = _CONTROLS.search(text)
+    return found.group() if found else None
+
+
 def dumps(value: Any, **options: Any) -> str:
     """`json.dumps` with non-ASCII text kept readable and every control character escaped."""
     text = json.dumps(value, ensure_ascii=False, **options)

@@ -19,15 +19,12 @@ from quiz.deck.model import SourcePos, Text
 from quiz.deck.problems import Problem
 from quiz.deck.requires import KNOWN_REQUIREMENTS, parse_specifier
 from quiz.deck.yamlnodes import FLOAT, INT, MERGE, NULL, position, scalar_value
+from quiz.textsafe import first_control
 
 _SLUG = re.compile(SLUG_PATTERN)
 MAX_TIMEOUT = 300.0
 
 Entries = dict[str, tuple[ScalarNode, Node]]
-
-
-# C0 controls but tab and newline, DEL and C1: what quiz.textsafe strips before printing.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -117,12 +114,12 @@ class NodeReader:
             self.report(node, f"'{name}' is empty")
             return None
         value = str(node.value)
-        control = _CONTROL.search(value)
+        control = first_control(value)
         if control is not None:
             # Only a double-quoted escape ("\e", "\x1b") can put one here; a terminal would obey it.
             self.report(
                 node,
-                f"'{name}' holds the control character U+{ord(control.group()):04X}, which a "
+                f"'{name}' holds the control character U+{ord(control):04X}, which a "
                 "terminal would obey: remove it (tab and newline are fine)",
             )
             return None

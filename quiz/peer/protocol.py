@@ -16,7 +16,7 @@ from typing import Any
 
 from quiz.deck.cloze import blanks
 from quiz.deck.model import Card, CardType
-from quiz.textsafe import clean
+from quiz.textsafe import first_control
 
 VERSION = 1
 MAX_FRAME = 64 * 1024  # bytes; larger frames close the connection (1009)
@@ -113,7 +113,7 @@ def _string(data: dict[str, Any], key: str, limit: int) -> str:
 
 def _no_controls(value: str, key: str) -> None:
     """Answers are shown on the host's screen (code at the reveal): no terminal escapes."""
-    if clean(value) != value:
+    if first_control(value) is not None:
         raise ProtocolError(
             BAD_MESSAGE, f"'{key}' holds a control character (only tab and newline are allowed)"
         )

@@ -19,14 +19,6 @@ def cgroup_name(worker_pid: int) -> str:
     return f"quiz-sandbox-{worker_pid}"
 
 
-def _v2_has_pids(root: str) -> bool:
-    try:
-        with open(os.path.join(root, "cgroup.subtree_control"), encoding="ascii") as f:
-            return "pids" in f.read().split()
-    except OSError:
-        return False
-
-
 def _write(path: str, text: str) -> None:
     with open(path, "w", encoding="ascii") as f:
         f.write(text)
@@ -37,7 +29,7 @@ def join_pids_cgroup(limit: int) -> tuple[bool, str]:
     for controller in _CONTROLLERS:
         if not os.path.exists(os.path.join(controller, "cgroup.procs")):
             continue
-        if not (controller.endswith("pids") or _v2_has_pids(controller)):
+        if not (controller.endswith("pids") or _v2_has(controller, "pids")):
             continue
         group = os.path.join(controller, cgroup_name(os.getpid()))
         try:
