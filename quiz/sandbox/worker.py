@@ -36,6 +36,9 @@ from quiz.sandbox.watch import RunPipes, Watch
 
 WORKER_NAME = "quiz-worker"
 _REAP_SECONDS = 2.0
+# How long a worker that just said "ready" waits for its first request before it imports the
+# optimizers (`_import_optimizers`): a command that sent one at once is served first.
+WARM_UP_AFTER_IDLE_SECONDS = 0.3
 
 
 @dataclass
@@ -64,6 +67,7 @@ class Server:
         self.spare: Spare | None = None
         self.serial = 0
         self.orphaned = False
+        self.warmed_up = False
         # Forking the next spare before reaping needs a way to kill leftovers one by one that
         # spares it: a private /proc as init, or a process group without a PID namespace.
         self.early_spare = iso.private_proc or not iso.pid_namespace
@@ -318,6 +322,36 @@ class Server:
             )
         return None
 
+    def warm_up(self) -> None:
+        """Once, while idle: import what a first optimizer step needs, then replace the spare
+        (forked before) with one that inherits it. Runs served before this import it
+        themselves, just slower."""
+        self.warmed_up = True
+        try:
+            # torch._dynamo asks tempfile for a folder at import (the worker's /tmp is
+            # read-only) and sets variables of its own: each run must see the run environment.
+            saved, tempfile.tempdir = tempfile.tempdir, self.scratch_root
+            environment = dict(os.environ)
+            try:
+                _import_optimizers()
+            finally:
+                tempfile.tempdir = saved
+                os.environ.clear()
+                os.environ.update(environment)
+        except Exception as exc:  # children import it themselves; nothing is lost
+            print(f"quiz-worker: cannot preload the optimizers: {exc}", file=sys.stderr, flush=True)
+            return
+        gc.freeze()
+        hugepages.back_with_huge_pages()
+        if self.iso.memory is not None:
+            # The cap of a run is counted above the worker's own memory, which just grew.
+            with contextlib.suppress(OSError, ValueError):
+                self.memory_baseline = self.iso.memory.resident()
+        stale, self.spare = self.spare, None
+        if stale is not None:
+            self._kill_all(stale.pid)
+            self._dispose(stale)
+
     def _on_lifeline(self, chunk: bytes) -> bool:
         self.orphaned = True  # the outer process died: stop this run, then exit
         return True
@@ -330,7 +364,13 @@ class Server:
                 # A failed fork (a run's processes still dying) is retried at the next request.
                 with contextlib.suppress(OSError):
                     self.spare = self.fork_spare()
-            ready, _, _ = select.select(watched, [], [])
+            if self.warmed_up:
+                ready, _, _ = select.select(watched, [], [])
+            else:
+                ready, _, _ = select.select(watched, [], [], WARM_UP_AFTER_IDLE_SECONDS)
+                if not ready:
+                    self.warm_up()
+                    continue
             if self.iso.lifeline in ready:
                 return
             chunk = os.read(stdin, 1 << 16)
@@ -410,13 +450,16 @@ def _send(message: dict[str, Any]) -> None:
 def _import_torch() -> Any:
     import torch
 
-    # The first optimizer step imports torch._dynamo (sympy, mpmath: ~800 modules, ~1 s).
-    # Importing them here, before any fork, lets every child inherit them; it runs no tensor
-    # op, so the worker stays single-threaded and safe to fork.
-    import torch._dynamo
-    import torch.optim
-
     return torch
+
+
+def _import_optimizers() -> None:
+    """The first optimizer step imports torch._dynamo (sympy, mpmath: ~800 modules, ~1 s).
+    Imported in the worker, every later child inherits them; it runs no tensor op, so the
+    worker stays single-threaded and safe to fork. It is not on the way to "ready": a cold
+    one-shot command would wait that second for a run that never needs it."""
+    import torch._dynamo
+    import torch.optim  # noqa: F401  (torch imports it today; kept should that change)
 
 
 def _seed_and_read_sources(torch: Any) -> None:
@@ -460,10 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         linux.set_process_name(WORKER_NAME)
         linux.prctl(linux.PR_SET_DUMPABLE, 0)
         started = time.monotonic()
-        # torch._dynamo asks tempfile for a folder at import; /tmp is read-only here.
-        tempfile.tempdir = args.scratch_root
         torch = _import_torch()
-        tempfile.tempdir = None
         import_ms = (time.monotonic() - started) * 1000
         _seed_and_read_sources(torch)
         child.snapshot_harness()

@@ -8,6 +8,8 @@ import json
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from quiz.sandbox import protections as names
 from quiz.sandbox.limits import RUN_ENVIRONMENT
 from quiz.sandbox.pool import SandboxPool
 from quiz.sandbox.protocol import ANSWER, CARD, CHECK, RunRequest, RunStatus, Segment
+from quiz.sandbox.worker import WARM_UP_AFTER_IDLE_SECONDS
 from tests.sandbox.helpers import (
     STARTUP_SECONDS,
     request,
@@ -70,6 +73,25 @@ def test_an_optimizer_step_runs(pool: SandboxPool) -> None:
     result = pool.run(request(OPTIMIZER_CARD, timeout=30.0))
     assert result.status is RunStatus.OK, result
     assert result.stdout == "SGD [0, 1]\nAdam [0, 1]\n"
+
+
+def test_an_idle_worker_preloads_the_optimizers_for_later_runs(pool: SandboxPool) -> None:
+    # "ready" comes before torch._dynamo is imported (a cold one-shot command would wait ~1 s
+    # for it); a worker left idle imports it then, and the runs after inherit it.
+    probe = request("import sys\nprint('torch._dynamo' in sys.modules)\n")
+    deadline = time.monotonic() + 60
+    while (result := pool.run(probe)).stdout != "True\n":
+        assert result.status is RunStatus.OK, result
+        assert time.monotonic() < deadline, "no worker preloaded torch._dynamo while idle"
+        time.sleep(WARM_UP_AFTER_IDLE_SECONDS * 3)
+
+
+def test_a_worker_is_ready_without_importing_the_optimizers() -> None:
+    probe = "import sys\nfrom quiz.sandbox import worker\nworker._import_torch()\n"
+    probe += "print('torch._dynamo' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
 
 
 def test_segments_values_and_traceback_through_a_worker(pool: SandboxPool) -> None:
