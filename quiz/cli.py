@@ -56,7 +56,9 @@ def add_deck_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only`, just that subcommand (the others' modules, some of
+    which import asyncio or the store, cost a one-shot command ~0.1 s it would never use)."""
     parser = argparse.ArgumentParser(
         prog="quiz",
         description=(
@@ -72,9 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_deck_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         importlib.import_module(f"quiz.commands.{name}").register(subparsers)
     return parser
+
+
+# The root parser's options that take a value (so that value is not taken for a command).
+_ROOT_VALUE_OPTIONS = ("--decks", "--lang")
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names, if it names a known one before any help flag; else None
+    (bare `quiz`, `quiz --help`, a typo: the full parser lists and checks every command)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("-h", "--help", "--"):
+            return None
+        if token in _ROOT_VALUE_OPTIONS:
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token if token in COMMAND_MODULES else None
+    return None
 
 
 def _open_study_app(args: argparse.Namespace) -> int:
@@ -129,8 +149,9 @@ def _set_language(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=named_command(arguments))
+    args = parser.parse_args(arguments)
     _end_on_termination()
     if args.no_service:
         # Read by quiz.sandbox.client.use_service, the one place that chooses.

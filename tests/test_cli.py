@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from quiz import __version__
-from quiz.cli import COMMAND_MODULES, build_parser, main
+from quiz.cli import COMMAND_MODULES, build_parser, main, named_command
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -26,6 +26,34 @@ def test_every_command_module_is_registered() -> None:
         a.choices for a in parser._actions if a.dest == "command" and a.choices is not None
     )
     assert set(COMMAND_MODULES) <= set(choices)
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["exec", "f.py"], "exec"),
+        (["--no-service", "--lang", "ko", "check", "decks"], "check"),
+        (["--decks", "check", "stats"], "stats"),  # a folder named like a command
+        (["--lang", "exec"], None),
+        ([], None),
+        (["--help", "exec"], None),
+        (["nosuch"], None),
+        (["--", "exec"], None),
+    ],
+)
+def test_the_named_command_is_found_past_the_root_options(
+    argv: list[str], command: str | None
+) -> None:
+    assert named_command(argv) == command
+
+
+def test_a_subcommand_imports_no_other_command_module() -> None:
+    # A one-shot command pays for its own module only (host's imports asyncio, ~30 ms).
+    probe = "import sys\nfrom quiz.cli import main\nmain(['schema'])\n"
+    probe += "print([m for m in sys.modules if m.startswith('quiz.commands.')], file=sys.stderr)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "['quiz.commands.schema']"
 
 
 @pytest.mark.parametrize("command", COMMAND_MODULES)

@@ -65,3 +65,19 @@ def test_participant_imports_neither_torch_nor_the_sandbox(module: str) -> None:
     assert "torch" not in _top_level(loaded)
     assert not {m for m in loaded if m == "quiz.sandbox" or m.startswith("quiz.sandbox.")}
     assert "quiz.deck.judge" not in loaded
+
+
+def test_a_command_served_by_the_service_skips_the_worker_machinery() -> None:
+    """A warm one-shot `quiz exec` is mostly imports: the client path leaves out asyncio, the
+    service, the worker machinery and importlib.metadata (~90 ms together)."""
+    loaded = _loaded_after_import("quiz.sandbox.client") | _loaded_after_import("quiz.sandbox.pool")
+    heavy = {
+        "asyncio",
+        "importlib.metadata",
+        "quiz.sandbox.service",
+        "quiz.sandbox.process",
+        "quiz.sandbox.limits",
+        "quiz.sandbox.child",
+        "quiz.sandbox.cgroup",
+    }
+    assert not heavy & loaded, sorted(heavy & loaded)

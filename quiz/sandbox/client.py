@@ -11,7 +11,6 @@ kills its child. If the service dies mid-run, the run is sent once more to a fre
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import itertools
@@ -30,7 +29,7 @@ from quiz.sandbox import framing, hidden
 from quiz.sandbox.pool import SandboxUnavailable
 from quiz.sandbox.protections import Protection
 from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus
-from quiz.sandbox.service import (
+from quiz.sandbox.rendezvous import (
     LOG_NAME,
     SOCKET_NAME,
     START_LOCK_NAME,
@@ -391,6 +390,8 @@ class ServiceClient:
 
     async def arun(self, request: RunRequest) -> RunResult:
         """As `run`; cancelling the awaiting task kills the run's child in the service."""
+        import asyncio  # here: a one-shot command never awaits, and asyncio costs it ~30 ms
+
         for attempt in range(2):
             # Connecting may start the service: never on the event loop's thread (the TUI).
             link = self._link if self._link is not None and not self._link.gone else None

@@ -7,7 +7,6 @@ called. Concurrency equals the number of workers; a run waits for a free one. A 
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import itertools
@@ -26,13 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from quiz.errors import QuizError
 from quiz.sandbox import hidden
-from quiz.sandbox.cgroup import remove_stale_cgroups
-from quiz.sandbox.process import WorkerGone, WorkerProcess
 from quiz.sandbox.protections import Protection
-from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus
+from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus, WorkerGone
 
 if TYPE_CHECKING:
     from quiz.sandbox.client import ServiceClient
+    from quiz.sandbox.process import WorkerProcess
+
+# The worker machinery (quiz.sandbox.process, cgroup, limits) and asyncio are imported where they
+# are used: a command whose runs go to the service imports this module for `shared_pool` only.
 
 STARTUP_SECONDS = 180.0  # importing torch on a loaded machine can be slow
 _REPLY_GRACE = 10.0  # beyond a run's timeout, how long a silent worker is trusted
@@ -139,6 +140,8 @@ class SandboxPool:
             if self._started:
                 return self
             self._started = True
+            from quiz.sandbox.cgroup import remove_stale_cgroups
+
             remove_stale_cgroups()
             self._root = Path(tempfile.mkdtemp(prefix="quiz-sandbox-"))
             self._root.chmod(0o711)  # runs switch user and must still reach their scratch
@@ -157,6 +160,8 @@ class SandboxPool:
                 self._generation += 1
 
     def _spawn_locked(self) -> None:
+        from quiz.sandbox.process import WorkerProcess
+
         assert self._root is not None
         self._hidden = hidden.paths()
         worker = WorkerProcess(
@@ -299,6 +304,8 @@ class SandboxPool:
     async def arun(self, request: RunRequest) -> RunResult:
         """As `run`; cancelling the awaiting task kills the run's child and frees its worker."""
         token = _Cancel(self)
+        import asyncio
+
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._get_executor(), self._run, request, token)
         try:

@@ -20,12 +20,9 @@ import quiz
 from quiz.sandbox import framing
 from quiz.sandbox.cgroup import remove_cgroup
 from quiz.sandbox.limits import THREAD_VARIABLES
+from quiz.sandbox.protocol import WorkerGone
 
 _LOG_TAIL = 2000
-
-
-class WorkerGone(Exception):
-    """The worker ended, or said something that is not the protocol; it must be replaced."""
 
 
 def worker_environment() -> dict[str, str]:

@@ -128,3 +128,7 @@ class Runner(Protocol):
     def run(self, request: RunRequest) -> RunResult: ...
 
     async def arun(self, request: RunRequest) -> RunResult: ...
+
+
+class WorkerGone(Exception):
+    """The worker ended, or said something that is not the protocol; it must be replaced."""

@@ -21,7 +21,6 @@ import asyncio
 import collections
 import contextlib
 import fcntl
-import hashlib
 import os
 import signal
 import socket
@@ -29,85 +28,23 @@ import struct
 import sys
 import time
 from collections.abc import Coroutine
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import quiz
 from quiz.errors import QuizError
 from quiz.sandbox import framing, hidden
 from quiz.sandbox.pool import SandboxPool, SandboxUnavailable
 from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus
+from quiz.sandbox.rendezvous import (
+    LOCK_NAME,
+    SOCKET_NAME,
+    Settings,
+    ensure_runtime_dir,
+    identity,
+)
 
 IDLE_ENV = "QUIZ_SANDBOX_IDLE_SECONDS"  # overrides the config's idle minutes (tests)
-RUNTIME_ENV = "QUIZ_SANDBOX_RUNTIME_DIR"  # overrides where the socket lives (tests)
-SOCKET_NAME = "sandbox.sock"
-LOCK_NAME = "service.lock"  # held by the live service
-START_LOCK_NAME = "start.lock"  # held by a command while it starts one
-LOG_NAME = "service.log"
 _PEERCRED = struct.Struct("3i")
-
-
-def runtime_dir() -> Path:
-    """Where the socket lives: QUIZ_HOME's own folder when set (each home its own service, as
-    each has its own config and decks), else $XDG_RUNTIME_DIR/quiz, else under the cache."""
-    from quiz.paths import locations
-
-    override = os.environ.get(RUNTIME_ENV)
-    if override:
-        return Path(override)
-    if os.environ.get("QUIZ_HOME"):
-        return locations().cache / "run"
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg and os.path.isdir(xdg):
-        return Path(xdg) / "quiz"
-    return locations().cache / "run"
-
-
-def ensure_runtime_dir() -> Path:
-    """The runtime folder, created 0700; one that others can enter is an error, not used."""
-    folder = runtime_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = folder.stat()
-    if info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise QuizError(
-            f"{folder}: the sandbox service folder must be yours and private (mode 0700)",
-            title="Sandbox service",
-        )
-    return folder
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The pool a service runs; a client asking for other settings gets a new service."""
-
-    workers: int
-    memory_mb: int
-    output_limit: int
-
-
-def _sources_fingerprint() -> str:
-    """The sandbox's own code as installed: an edit or upgrade makes a running service stale."""
-    digest = hashlib.sha256()
-    folder = Path(__file__).resolve().parent
-    for path in sorted(folder.glob("*.py")):
-        with contextlib.suppress(OSError):
-            info = path.stat()
-            digest.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
-
-
-def identity(settings: Settings) -> dict[str, Any]:
-    """What must match between a command and the service it uses (without importing torch)."""
-    from quiz.sandbox.diagnostics import torch_version
-
-    return {
-        "quiz": quiz.__version__,
-        "torch": torch_version(),
-        "python": os.path.realpath(sys.executable),
-        "sources": _sources_fingerprint(),
-        "settings": asdict(settings),
-    }
 
 
 def idle_seconds_default() -> float:

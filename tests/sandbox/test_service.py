@@ -27,7 +27,7 @@ import pytest
 from quiz.errors import QuizError
 from quiz.sandbox import client, hidden
 from quiz.sandbox.pool import SandboxPool, shared_pool
-from quiz.sandbox.service import LOCK_NAME, RUNTIME_ENV, SOCKET_NAME, Settings
+from quiz.sandbox.rendezvous import LOCK_NAME, RUNTIME_ENV, SOCKET_NAME, Settings
 from tests.sandbox.helpers import STARTUP_SECONDS, request
 
 SETTINGS = Settings(workers=1, memory_mb=1024, output_limit=65536)
