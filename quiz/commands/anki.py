@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _, ngettext
 
 EXIT_FAILED, EXIT_INVALID = 1, 2
 
@@ -82,7 +83,11 @@ def _lang(args: argparse.Namespace) -> str:
 
     lang = args.export_lang or getattr(args, "lang", None) or load_config().lang
     if lang not in ISO_639_1:
-        raise QuizError(f"--lang {lang!r} is not an ISO 639-1 language code (e.g. en, ko)")
+        raise QuizError(
+            _("--lang {code} is not an ISO 639-1 language code (e.g. en, ko)").format(
+                code=repr(lang)
+            )
+        )
     return str(lang)
 
 
@@ -96,7 +101,7 @@ def _export(args: argparse.Namespace) -> int:
 
     output: Path = args.output
     if output.suffix.lower() != ".apkg":
-        raise QuizError(f"{output}: the output must be an .apkg file")
+        raise QuizError(_("{path}: the output must be an .apkg file").format(path=output))
     lang = _lang(args)
     paths = [Path(p) for p in [*args.paths, *getattr(args, "decks", [])]]
     library = load_library(expand(paths or [bundled_decks_dir()]))
@@ -104,10 +109,13 @@ def _export(args: argparse.Namespace) -> int:
         for problem in failure.problems:
             print(problem, file=sys.stderr)
     if library.failures:
-        print("quiz anki export: some decks could not be loaded; nothing written", file=sys.stderr)
+        print(
+            "quiz anki export: " + _("some decks could not be loaded; nothing written"),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     if not library.decks:
-        raise QuizError("no decks to export")
+        raise QuizError(_("no decks to export"))
 
     def make_runner() -> tuple[Any, int]:
         from quiz.sandbox.pool import shared_pool
@@ -119,19 +127,28 @@ def _export(args: argparse.Namespace) -> int:
     for skipped in plan.skipped:
         print(f"quiz anki export: {skipped}", file=sys.stderr)
     for failed in plan.failures:
-        print(f"quiz anki export: not exported: {failed}", file=sys.stderr)
+        print("quiz anki export: " + _("not exported: {card}").format(card=failed), file=sys.stderr)
+    failing = len(plan.failures)
     if plan.failures and not args.skip_failing:
         print(
-            f"quiz anki export: {len(plan.failures)} card(s) fail their check; nothing written "
-            "(fix them, or pass --skip-failing to export the rest)",
+            "quiz anki export: "
+            + _(
+                "{n} card(s) fail their check; nothing written "
+                "(fix them, or pass --skip-failing to export the rest)"
+            ).format(n=failing),
             file=sys.stderr,
         )
         return EXIT_FAILED
     count = write_package(library.decks, plan.notes, output, lang)
     cards = len({note.card.key for note in plan.notes})
-    print(f"wrote {count} notes ({cards} cards, {len(library.decks)} decks) to {output}")
+    decks = len(library.decks)
+    print(
+        _("wrote {notes} notes ({cards} cards, {decks} decks) to {path}").format(
+            notes=count, cards=cards, decks=decks, path=output
+        )
+    )
     if plan.failures:
-        print(f"left out {len(plan.failures)} failing card(s)")
+        print(_("left out {n} failing card(s)").format(n=failing))
     return 0
 
 
@@ -141,33 +158,49 @@ def _import(args: argparse.Namespace) -> int:
 
     output: Path = args.output
     if output.suffix.lower() not in (".yaml", ".yml"):
-        raise QuizError(f"{output}: the output must be a .yaml deck file")
+        raise QuizError(_("{path}: the output must be a .yaml deck file").format(path=output))
     if output.exists() and not args.force:
-        raise QuizError(f"{output} exists; pass --force to overwrite it")
+        raise QuizError(_("{path} exists; pass --force to overwrite it").format(path=output))
     deck_id = slugify(output.stem)
     if not deck_id:
-        raise QuizError(f"{output}: the file name gives no deck id (use letters and digits)")
+        raise QuizError(
+            _("{path}: the file name gives no deck id (use letters and digits)").format(path=output)
+        )
     media_folder = f"{output.stem}-media"
     with read_package(args.file, deck=args.deck) as package:
         if not package.cards and not package.unconverted:
-            raise QuizError(f"{args.file}: no cards to import")
+            raise QuizError(_("{path}: no cards to import").format(path=args.file))
         title = args.deck or (package.decks[0] if len(package.decks) == 1 else output.stem)
         result = convert(package, deck_id, title, f"{media_folder}/")
         if not result.cards:
             for item in result.unconverted:
-                print(f"quiz anki import: not converted: {item}", file=sys.stderr)
-            raise QuizError(f"{args.file}: none of its cards can be converted")
+                print(
+                    "quiz anki import: " + _("not converted: {item}").format(item=item),
+                    file=sys.stderr,
+                )
+            raise QuizError(_("{path}: none of its cards can be converted").format(path=args.file))
         copy_media(result, package.media_dir, output.parent / media_folder)
         write_deck(result, output, args.file.name)
         skipped_reviews = package.skipped_reviews
     for item in result.unconverted:
-        print(f"quiz anki import: not converted: {item}", file=sys.stderr)
+        print("quiz anki import: " + _("not converted: {item}").format(item=item), file=sys.stderr)
     for note in result.lossy:
-        print(f"quiz anki import: changed: {note}", file=sys.stderr)
+        print("quiz anki import: " + _("changed: {note}").format(note=note), file=sys.stderr)
     for name in result.missing_media:
-        print(f"quiz anki import: media file missing from the package: {name}", file=sys.stderr)
-    media = f", {len(result.media)} media files in {output.parent / media_folder}"
-    print(f"wrote {len(result.cards)} flip cards to {output}" + (media if result.media else ""))
+        print(
+            "quiz anki import: "
+            + _("media file missing from the package: {name}").format(name=name),
+            file=sys.stderr,
+        )
+    flips = len(result.cards)
+    wrote = ngettext(
+        "wrote {n} flip card to {path}", "wrote {n} flip cards to {path}", flips
+    ).format(n=flips, path=output)
+    if result.media:
+        wrote += _(", {n} media files in {folder}").format(
+            n=len(result.media), folder=output.parent / media_folder
+        )
+    print(wrote)
     if args.with_history:
         from quiz.interop.history import import_history
         from quiz.srs.store import Store
@@ -175,7 +208,14 @@ def _import(args: argparse.Namespace) -> int:
         with Store.open() as store:
             imported = import_history(store, deck_id, result.cards)
         print(
-            f"imported {imported.added} Anki reviews ({imported.skipped} already in the log; "
-            f"{skipped_reviews} reschedulings skipped); {imported.cards} cards scheduled"
+            _(
+                "imported {added} Anki reviews ({skipped} already in the log; "
+                "{rescheduled} reschedulings skipped); {cards} cards scheduled"
+            ).format(
+                added=imported.added,
+                skipped=imported.skipped,
+                rescheduled=skipped_reviews,
+                cards=imported.cards,
+            )
         )
     return 0

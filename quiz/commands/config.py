@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 
 GLOBAL_KEYS = {
     "day_start_hour": "the hour (0-23, local time) a new study day starts",
@@ -47,7 +48,9 @@ def _global_value(name: str, text: str) -> Any:
         except ValueError:
             hour = -1
         if not 0 <= hour <= 23:
-            raise QuizError(f"day_start_hour: {text!r} is not valid; expected 0 to 23")
+            raise QuizError(
+                _("day_start_hour: {value} is not valid; expected 0 to 23").format(value=repr(text))
+            )
         return hour
     if text.strip().lower() == "local":
         return None
@@ -56,7 +59,9 @@ def _global_value(name: str, text: str) -> Any:
     try:
         ZoneInfo(text.strip())
     except (ZoneInfoNotFoundError, ValueError):
-        raise QuizError(f"timezone: {text!r} is not a known IANA time zone") from None
+        raise QuizError(
+            _("timezone: {value} is not a known IANA time zone").format(value=repr(text))
+        ) from None
     return text.strip()
 
 
@@ -67,21 +72,24 @@ def run(args: argparse.Namespace) -> int:
     from quiz.srs.timeutil import DEFAULT_DAY_START_HOUR
 
     if args.value is not None and args.unset:
-        raise QuizError("give a VALUE or --unset, not both")
+        raise QuizError(_("give a VALUE or --unset, not both"))
     if (args.value is not None or args.unset) and args.key is None:
-        raise QuizError("which setting? e.g. `quiz config new_per_day 20`")
+        raise QuizError(_("which setting? e.g. `quiz config new_per_day 20`"))
     name = args.key.strip().replace("-", "_") if args.key else None
     is_global = name in GLOBAL_KEYS
     if is_global and args.deck:
-        raise QuizError(f"{name} applies to all decks; drop --deck")
+        raise QuizError(_("{key} applies to all decks; drop --deck").format(key=name))
     if name is not None and not is_global and name not in presets.PRESET_KEYS:
-        from quiz.deck.readers import suggest
+        from quiz.commands.deck_ids import did_you_mean
 
         known = [*presets.PRESET_KEYS, *GLOBAL_KEYS]
         raise QuizError(
-            f"no setting is called {args.key!r}{suggest(name, known)} (settings: "
-            f"{', '.join(known)}; dashes or underscores)",
-            title="Unknown setting",
+            _(
+                "no setting is called {key}{suggestion} (settings: {known}; dashes or underscores)"
+            ).format(
+                key=repr(args.key), suggestion=did_you_mean(name, known), known=", ".join(known)
+            ),
+            title=_("Unknown setting"),
         )
 
     with Store.open() as store:
@@ -112,18 +120,18 @@ def run(args: argparse.Namespace) -> int:
     rows: dict[str, tuple[Any, str]] = {}
     for key, value in effective.to_dict().items():
         if key in own:
-            source = f"deck {args.deck}" if args.deck else "all decks"
+            source = _("deck {deck}").format(deck=args.deck) if args.deck else _("all decks")
         elif args.deck and key in stored.default:
-            source = "all decks"
+            source = _("all decks")
         else:
-            source = "default"
+            source = _("default")
         rows[key] = (value, source)
     if not args.deck:
         rows["day_start_hour"] = (
             DEFAULT_DAY_START_HOUR if hour is None else hour,
-            "default" if hour is None else "all decks",
+            _("default") if hour is None else _("all decks"),
         )
-        rows["timezone"] = (tz or "local", "default" if tz is None else "all decks")
+        rows["timezone"] = (tz or "local", _("default") if tz is None else _("all decks"))
     if name is not None:
         rows = {name: rows[name]} if name in rows else rows
     if args.json:

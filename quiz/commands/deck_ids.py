@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.srs.store import PRESET_PREFIX, Store
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A "did you mean" clause for the closest of `choices`, in the app's language, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return _("; did you mean {word}?").format(word=repr(close[0])) if close else ""
 
 
 def known_deck_ids(args: argparse.Namespace, store: Store) -> list[str]:
@@ -29,10 +38,10 @@ def require_known_deck(args: argparse.Namespace, store: Store, deck_id: str) -> 
     known = known_deck_ids(args, store)
     if deck_id in known:
         return
-    from quiz.deck.readers import suggest
-
-    listed = ", ".join(known) if known else "none"
+    listed = ", ".join(known) if known else _("none")
     raise QuizError(
-        f"no deck has the id {deck_id!r}{suggest(deck_id, known)} (known decks: {listed})",
-        title="Unknown deck",
+        _("no deck has the id {deck}{suggestion} (known decks: {known})").format(
+            deck=repr(deck_id), suggestion=did_you_mean(deck_id, known), known=listed
+        ),
+        title=_("Unknown deck"),
     )

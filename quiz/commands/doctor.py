@@ -11,6 +11,7 @@ from typing import Any
 
 from quiz import __version__
 from quiz.errors import QuizError
+from quiz.i18n import _, ngettext
 from quiz.paths import locations
 
 
@@ -48,16 +49,23 @@ def _store_report(rebuild: bool, repair: bool) -> dict[str, Any]:
     report: dict[str, Any] = {"path": str(path), "exists": path.exists()}
     if not path.exists():
         if rebuild or repair:
-            what = "rebuild" if rebuild else "repair"
-            raise QuizError(f"no review store at {path}: nothing to {what}", title="No store")
+            message = (
+                _("no review store at {path}: nothing to rebuild")
+                if rebuild
+                else _("no review store at {path}: nothing to repair")
+            )
+            raise QuizError(message.format(path=path), title=_("No store"))
         return report
     if repair and _sound(path):
-        report["repair"] = "the database is sound: nothing to repair, nothing changed"
+        report["repair"] = _("the database is sound: nothing to repair, nothing changed")
     elif repair:
         from quiz.srs.repair import repair as repair_store
 
         # Reading row by row and rebuilding every card takes about a minute per million rows.
-        print(f"repairing {path} (reading every row that can be read)…", file=sys.stderr)
+        print(
+            _("repairing {path} (reading every row that can be read)…").format(path=path),
+            file=sys.stderr,
+        )
         saved = repair_store(path)
         report["repaired"] = {
             "rows": saved.rows,
@@ -84,8 +92,10 @@ def _store_report(rebuild: bool, repair: bool) -> dict[str, Any]:
         if problems:
             if rebuild:
                 raise DatabaseDamaged(
-                    f"the database at {path} is damaged, so its cards cannot be rebuilt from "
-                    "it. Run `quiz doctor --repair` first."
+                    _(
+                        "the database at {path} is damaged, so its cards cannot be rebuilt from "
+                        "it. Run `quiz doctor --repair` first."
+                    ).format(path=path)
                 )
             return report
         if rebuild:
@@ -117,10 +127,18 @@ def _sound(path: Path) -> bool:
 def _integrity_summary(problems: list[str], more: bool) -> str:
     """One line for SQLite's integrity report (which can run to hundreds of lines)."""
     count = len(problems)
-    many = "at least " if more else ""
     first = problems[0].strip()
-    noun = "problem" if count == 1 else "problems"
-    return f"damaged: {many}{count} {noun} (first: {first})"
+    if more:
+        message = ngettext(
+            "damaged: at least {n} problem (first: {first})",
+            "damaged: at least {n} problems (first: {first})",
+            count,
+        )
+    else:
+        message = ngettext(
+            "damaged: {n} problem (first: {first})", "damaged: {n} problems (first: {first})", count
+        )
+    return message.format(n=count, first=first)
 
 
 def _sandbox_report() -> dict[str, Any]:
@@ -140,10 +158,10 @@ def _sandbox_report() -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     if args.rebuild and args.repair:
-        raise QuizError("give --rebuild or --repair, not both (--repair rebuilds the cards too)")
+        raise QuizError(_("give --rebuild or --repair, not both (--repair rebuilds the cards too)"))
     store_report = _store_report(args.rebuild, args.repair)
     # Starting the pool imports torch in every worker: seconds of silence without this line.
-    print("starting the sandbox (importing torch)…", file=sys.stderr, flush=True)
+    print(_("starting the sandbox (importing torch)…"), file=sys.stderr, flush=True)
     report: dict[str, Any] = {
         "quiz": __version__,
         "python": platform.python_version(),
@@ -155,8 +173,15 @@ def run(args: argparse.Namespace) -> int:
         return 0 if _healthy(report) else 1
     sandbox, store = report["sandbox"], report["store"]
     print(f"quiz     {report['quiz']} (python {report['python']})")
-    print(f"torch    {sandbox['torch'] or 'not installed'} (imported only in sandbox workers)")
-    print(f"sandbox  {sandbox['pool_size']} warm workers, memory cap {sandbox['memory_mb']} MiB")
+    torch = sandbox["torch"] or _("not installed")
+    print("torch    " + _("{version} (imported only in sandbox workers)").format(version=torch))
+    workers = sandbox["pool_size"]
+    print(
+        "sandbox  "
+        + ngettext(
+            "{n} warm worker, memory cap {mb} MiB", "{n} warm workers, memory cap {mb} MiB", workers
+        ).format(n=workers, mb=sandbox["memory_mb"])
+    )
     for item in sandbox["protections"]:
         mark = "on " if item["active"] else "off"
         print(f"  [{mark}] {item['name']}: {item['why']}")
@@ -172,34 +197,56 @@ def _store_lines(store: dict[str, Any]) -> list[str]:
         lines.append(store["repair"])
     repaired = store.get("repaired")
     if repaired:
-        review_word = "review" if repaired["reviews"] == 1 else "reviews"
-        row_word = "log row" if repaired["rows"] == 1 else "log rows"
+        reviews = ngettext("{n} review", "{n} reviews", repaired["reviews"]).format(
+            n=repaired["reviews"]
+        )
+        rows = ngettext("{n} log row", "{n} log rows", repaired["rows"]).format(n=repaired["rows"])
         lines.append(
-            f"repaired: saved {repaired['reviews']} {review_word} ({repaired['rows']} "
-            f"{row_word} in all) into a new database"
+            _("repaired: saved {reviews} ({rows} in all) into a new database").format(
+                reviews=reviews, rows=rows
+            )
         )
         if repaired["unreadable"]:
-            lines.append(f"{repaired['unreadable']} log rows could not be read and are lost")
-        lines.append(f"the damaged file is kept as {repaired['damaged_copy']}")
+            lost = repaired["unreadable"]
+            lines.append(
+                ngettext(
+                    "{n} log row could not be read and is lost",
+                    "{n} log rows could not be read and are lost",
+                    lost,
+                ).format(n=lost)
+            )
+        lines.append(_("the damaged file is kept as {path}").format(path=repaired["damaged_copy"]))
     if not store["exists"]:
-        lines.append("no reviews yet (the file is created on the first answer)")
+        lines.append(_("no reviews yet (the file is created on the first answer)"))
         return lines
     if "error" in store:
-        lines.append(f"ERROR: {store['error']}")
+        lines.append(_("ERROR: {message}").format(message=store["error"]))
         return lines
     if store.get("read_only"):
-        lines.append(f"READ-ONLY: {store['read_only']}")
+        lines.append(_("READ-ONLY: {reason}").format(reason=store["read_only"]))
+    integrity = _("ok") if store.get("integrity") == "ok" else store.get("integrity")
     if store.get("damaged"):
-        lines.append(f"integrity: {store['integrity']}")
+        lines.append(_("integrity: {state}").format(state=integrity))
         lines.append(
-            "run `quiz doctor --repair` to save what can be read into a new database "
-            "(the damaged file is kept beside it)"
+            _(
+                "run `quiz doctor --repair` to save what can be read into a new database "
+                "(the damaged file is kept beside it)"
+            )
         )
         return lines
     if "rebuilt_cards" in store:
-        lines.append(f"rebuilt {store['rebuilt_cards']} cards from the review log")
+        rebuilt = store["rebuilt_cards"]
+        lines.append(
+            ngettext(
+                "rebuilt {n} card from the review log",
+                "rebuilt {n} cards from the review log",
+                rebuilt,
+            ).format(n=rebuilt)
+        )
+    rows = ngettext("{n} log row", "{n} log rows", store["log_rows"]).format(n=store["log_rows"])
+    cards = ngettext("{n} card", "{n} cards", store["cards"]).format(n=store["cards"])
     lines.append(
-        f"{store['log_rows']} log rows, {store['cards']} cards, integrity: {store['integrity']}"
+        _("{rows}, {cards}, integrity: {state}").format(rows=rows, cards=cards, state=integrity)
     )
     return lines
 

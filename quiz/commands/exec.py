@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.textsafe import clean
 
 
@@ -41,17 +42,24 @@ def _read_source(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise QuizError(f"{path}: not UTF-8 text ({exc.reason})", title="Cannot read") from None
+        raise QuizError(
+            _("{path}: not UTF-8 text ({reason})").format(path=path, reason=exc.reason),
+            title=_("Cannot read"),
+        ) from None
     except OSError as exc:
-        raise QuizError(f"{path}: {exc.strerror or exc}", title="Cannot read") from None
+        raise QuizError(f"{path}: {exc.strerror or exc}", title=_("Cannot read")) from None
 
 
 def _status_line(result: Any) -> str:
+    # The status and the exception's name are the run's own words (as --json says them).
     what = result.status.value
-    if result.exception:
-        what += f" ({result.exception}"
-        what += f" in {result.segment})" if result.segment else ")"
-    return f"quiz exec: {what} in {result.duration_ms:.0f} ms"
+    if result.exception and result.segment:
+        what += " " + _("({error} in {part})").format(error=result.exception, part=result.segment)
+    elif result.exception:
+        what += f" ({result.exception})"
+    return "quiz exec: " + _("{status} in {ms} ms").format(
+        status=what, ms=f"{result.duration_ms:.0f}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

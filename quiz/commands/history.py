@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _, ngettext
 from quiz.textsafe import clean, dumps
-from quiz.words import plural
 
 _GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 
@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     deck_id, card_id = split_key(args.key)
     if not deck_id or not card_id:
-        raise QuizError(f"{args.key!r} is not DECK/CARD (e.g. hooks/forward-pre-hook)")
+        raise QuizError(
+            _("{key} is not DECK/CARD (e.g. hooks/forward-pre-hook)").format(key=repr(args.key))
+        )
     with Store.open() as store:
         events = store.events(args.key)
         card = store.card(args.key, deck_id)
@@ -72,23 +74,31 @@ def run(args: argparse.Namespace) -> int:
         with Store.open() as store:
             store.check_damage()  # "no reviews yet" must not hide reviews on a damaged page
         if not _deck_has_card(args, deck_id, card_id):
-            raise QuizError(f"{args.key}: no deck has this card, and it has no reviews")
-        print(f"{args.key}: no reviews yet")
+            raise QuizError(
+                _("{key}: no deck has this card, and it has no reviews").format(key=args.key)
+            )
+        print(_("{key}: no reviews yet").format(key=args.key))
         return 0
     due = from_us(card.due).astimezone().strftime("%Y-%m-%d %H:%M") if card.due else "-"
-    print(
-        f"{args.key}: {card.state.label}, due {due}, {plural(card.reps, 'review', 'reviews')}, "
-        f"{plural(card.lapses, 'lapse', 'lapses')}"
-        + (", suspended" if card.suspended else "")
-        + (", leech" if card.leech else "")
-    )
+    # The state and the grades are the scheduler's words (as --json and `quiz log` say them).
+    parts = [
+        card.state.label,
+        _("due {when}").format(when=due),
+        ngettext("{n} review", "{n} reviews", card.reps).format(n=card.reps),
+        ngettext("{n} lapse", "{n} lapses", card.lapses).format(n=card.lapses),
+    ]
+    parts += [_("suspended")] if card.suspended else []
+    parts += [_("leech")] if card.leech else []
+    print(f"{args.key}: " + ", ".join(parts))
     for e in reviews:
         when = from_us(e.time).astimezone().strftime("%Y-%m-%d %H:%M")
         grade = _GRADES.get(e.rating or 0, "?")
         proposed = _GRADES.get(e.proposed or 0)
-        overridden = f"(proposed {proposed})" if proposed and proposed != grade else ""
+        overridden = (
+            _("(proposed {grade})").format(grade=proposed) if proposed and proposed != grade else ""
+        )
         seconds = (e.duration_ms or 0) / 1000
-        mark = "  [undone]" if e.uuid in undone else ""
+        mark = "  " + _("[undone]") if e.uuid in undone else ""
         # Answer text may come from an imported log: never let it drive the terminal.
         print(
             f"  {when}  {grade:<5} {overridden:<16}  {clean(e.outcome or ''):<11} "

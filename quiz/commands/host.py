@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 
 if TYPE_CHECKING:
     from quiz.deck.model import Deck
@@ -93,24 +94,27 @@ def check_port_free(bind: str, port: int) -> None:
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise QuizError(
-                f"cannot listen on {bind}:{port}: {reason} (another session? try --port)",
-                title="Host",
+                _("cannot listen on {address}: {reason} (another session? try --port)").format(
+                    address=f"{bind}:{port}", reason=reason
+                ),
+                title=_("Host"),
             ) from None
 
 
 def _validate(args: argparse.Namespace) -> None:
     if args.cards < 1:
-        raise QuizError("--cards must be at least 1", title="Host")
+        raise QuizError(_("--cards must be at least 1"), title=_("Host"))
     if not 3 <= args.time <= 3600:
-        raise QuizError("--time must be between 3 and 3600 seconds", title="Host")
+        raise QuizError(_("--time must be between 3 and 3600 seconds"), title=_("Host"))
+    between = _("{option} must be between {low} and {high}")
     if not 1 <= args.max <= 1000:
-        raise QuizError("--max must be between 1 and 1000", title="Host")
+        raise QuizError(between.format(option="--max", low=1, high=1000), title=_("Host"))
     if not 0 <= args.port <= 65535:
-        raise QuizError("--port must be between 0 and 65535", title="Host")
+        raise QuizError(between.format(option="--port", low=0, high=65535), title=_("Host"))
     if not 0 <= args.web_port <= 65535:
-        raise QuizError("--web-port must be between 0 and 65535", title="Host")
+        raise QuizError(between.format(option="--web-port", low=0, high=65535), title=_("Host"))
     if args.web and args.web_port != 0 and args.web_port == args.port:
-        raise QuizError("--web-port must differ from --port", title="Host")
+        raise QuizError(_("--web-port must differ from --port"), title=_("Host"))
 
 
 def _deck_files(args: argparse.Namespace) -> list[Path]:
@@ -137,7 +141,10 @@ def _decks(files: list[Path], wanted: list[str]) -> list[Deck]:
     missing = [i for i in ids if library.deck(i) is None]
     if missing:
         known = ", ".join(d.id for d in library.decks)
-        raise QuizError(f"no deck with id {', '.join(missing)} (decks: {known})", title="Host")
+        raise QuizError(
+            _("no deck with id {ids} (decks: {known})").format(ids=", ".join(missing), known=known),
+            title=_("Host"),
+        )
     return [d for d in library.decks if d.id in ids]
 
 
@@ -151,11 +158,11 @@ def build_hub(args: argparse.Namespace, lang: str) -> Hub:
     path = session_path()
     if args.resume:
         if not path.exists():
-            raise QuizError("there is no session to resume", title="Host")
+            raise QuizError(_("there is no session to resume"), title=_("Host"))
         journal = Journal(path, fresh=False)
         meta = journal.meta()
         if "questions" not in meta:
-            raise QuizError("the saved session is incomplete; start a new one", title="Host")
+            raise QuizError(_("the saved session is incomplete; start a new one"), title=_("Host"))
         files = [Path(f) for f in meta.get("files", [])]
         questions = restore(_decks(files, []), meta["questions"])
         hub = Hub(
@@ -216,7 +223,10 @@ def run(args: argparse.Namespace) -> int:
     hub.journal.close()
     _say_results(results)
     if str(hub.phase) != "end":
-        print(f"quiz: session kept; `quiz host --resume` reopens it (code {hub.code})")
+        print(
+            "quiz: "
+            + _("session kept; `quiz host --resume` reopens it (code {code})").format(code=hub.code)
+        )
     return 0
 
 
@@ -225,9 +235,11 @@ def _web(args: argparse.Namespace, hub: Hub, addresses: list[str]) -> WebPartici
         from quiz.peer.web import WebParticipants
     except ImportError as exc:
         raise QuizError(
-            f"--web needs the textual-serve package ({exc.name} is missing): "
-            "pip install textual-serve",
-            title="Host",
+            _(
+                "--web needs the textual-serve package ({module} is missing): "
+                "pip install textual-serve"
+            ).format(module=exc.name),
+            title=_("Host"),
         ) from None
     return WebParticipants(
         code=hub.code,
@@ -241,7 +253,8 @@ def _web(args: argparse.Namespace, hub: Hub, addresses: list[str]) -> WebPartici
 
 def _say_results(results: ResultsWriter) -> None:
     if results.paths:
-        print("quiz: the session's results are in " + " and ".join(map(str, results.paths)))
+        where = _(" and ").join(map(str, results.paths))
+        print("quiz: " + _("the session's results are in {paths}").format(paths=where))
     elif results.error:
         print(f"quiz: {results.error}", file=sys.stderr)
 

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from quiz.i18n import _, ngettext
 from quiz.textsafe import clean
-from quiz.words import plural
 
 _SHOWN_CONFLICTS = 10
 
@@ -39,27 +39,38 @@ def run(args: argparse.Namespace) -> int:
     path: Path = args.file
     if args.log_action == "export":
         if path.exists() and not args.force:
-            raise QuizError(f"{path} exists; pass --force to overwrite it")
+            raise QuizError(_("{path} exists; pass --force to overwrite it").format(path=path))
         with Store.open() as store:
             count = export_csv(store, path)
-        print(f"wrote {plural(count, 'log row', 'log rows')} to {path}")
+        print(
+            ngettext("wrote {n} log row to {path}", "wrote {n} log rows to {path}", count).format(
+                n=count, path=path
+            )
+        )
         return 0
     with Store.open() as store:
         result = import_csv(store, path)
-    print(
-        f"imported {plural(result.added, 'row', 'rows')} ({result.skipped} already in the log); "
-        f"{plural(result.cards, 'card', 'cards')} updated"
-    )
+    rows = ngettext(
+        "imported {n} row ({skipped} already in the log)",
+        "imported {n} rows ({skipped} already in the log)",
+        result.added,
+    ).format(n=result.added, skipped=result.skipped)
+    cards = ngettext("{n} card updated", "{n} cards updated", result.cards).format(n=result.cards)
+    print(f"{rows}; {cards}")
     if not result.conflicts:
         return 0
     shown = _SHOWN_CONFLICTS
+    conflicts = len(result.conflicts)
     print(
-        f"{plural(len(result.conflicts), 'row was', 'rows were')} not imported: each uses a "
-        "uuid that names another entry",
+        ngettext(
+            "{n} row was not imported: it uses a uuid that names another entry",
+            "{n} rows were not imported: each uses a uuid that names another entry",
+            conflicts,
+        ).format(n=conflicts),
         file=sys.stderr,
     )
     for line in result.conflicts[:shown]:
         print(f"  {clean(line)}", file=sys.stderr)
-    if len(result.conflicts) > shown:
-        print(f"  and {len(result.conflicts) - shown} more", file=sys.stderr)
+    if conflicts > shown:
+        print("  " + _("and {n} more").format(n=conflicts - shown), file=sys.stderr)
     return 1

@@ -23,6 +23,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from quiz.deck.starter import starter_deck
     from quiz.errors import QuizError
+    from quiz.i18n import _
 
     text = starter_deck(args.deck_id)
     path = Path.cwd() / f"{args.deck_id}.yaml"
@@ -31,11 +32,13 @@ def run(args: argparse.Namespace) -> int:
             out.write(text)
     except FileExistsError:
         raise QuizError(
-            f"{path.name} already exists; not overwriting it", title="File exists"
+            _("{name} already exists; not overwriting it").format(name=path.name),
+            title=_("File exists"),
         ) from None
     except OSError as exc:
         raise QuizError(
-            f"cannot write {path}: {exc.strerror or exc}", title="Cannot write"
+            _("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc),
+            title=_("Cannot write"),
         ) from exc
-    print(f"wrote {path.name}; prove it with: quiz check {path.name}")
+    print(_("wrote {name}; prove it with: quiz check {name}").format(name=path.name))
     return 0

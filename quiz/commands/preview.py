@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.deck).expanduser()
     if not path.is_file():
-        raise QuizError(f"{path}: no such deck file", title="Preview")
+        raise QuizError(_("{path}: no such deck file").format(path=path), title=_("Preview"))
     lang = getattr(args, "lang", None) or load_config().lang
     app = PreviewApp(path, lang=lang)
     return int(app.run() or 0)

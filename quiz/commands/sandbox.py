@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 
 
 def register(subparsers: Any) -> None:
@@ -30,16 +31,31 @@ def register(subparsers: Any) -> None:
 
 def _describe(info: dict[str, Any]) -> list[str]:
     ident = info.get("identity", {})
-    warm = "warm" if info.get("ready") else "warming up"
+    warm = _("warm") if info.get("ready") else _("warming up")
     idle = float(info.get("idle_timeout_s", 0))
+    # The labels on the left stay as they are: they name the fields of --json.
     return [
-        f"pid      {info.get('pid')}, up {float(info.get('uptime_s', 0)):.0f} s",
+        "pid      "
+        + _("{pid}, up {seconds} s").format(
+            pid=info.get("pid"), seconds=f"{float(info.get('uptime_s', 0)):.0f}"
+        ),
         f"socket   {info.get('socket')}",
         f"versions quiz {ident.get('quiz')}, torch {ident.get('torch')}",
-        f"workers  {info.get('size')} ({warm}), memory cap {info.get('memory_mb')} MiB",
-        f"clients  {info.get('clients')}; runs {info.get('running')} running, "
-        f"{info.get('queued')} queued, {info.get('served')} served",
-        f"idle     {float(info.get('idle_s', 0)):.0f} s (ends after {idle / 60:g} min idle)",
+        "workers  "
+        + _("{n} ({state}), memory cap {mb} MiB").format(
+            n=info.get("size"), state=warm, mb=info.get("memory_mb")
+        ),
+        "clients  "
+        + _("{clients}; runs {running} running, {queued} queued, {served} served").format(
+            clients=info.get("clients"),
+            running=info.get("running"),
+            queued=info.get("queued"),
+            served=info.get("served"),
+        ),
+        "idle     "
+        + _("{seconds} s (ends after {minutes} min idle)").format(
+            seconds=f"{float(info.get('idle_s', 0)):.0f}", minutes=f"{idle / 60:g}"
+        ),
     ]
 
 
@@ -55,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from quiz.sandbox import client
 
     path = str(client.socket_path())
+    no_service = _("no sandbox service is running (socket {path})")
+    no_answer = _("the sandbox service did not answer: {error}")
     if args.action == "status":
         try:
             info = client.query("status")
@@ -62,24 +80,26 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 _print({"running": False, "socket": path}, True)
             else:
-                print(f"no sandbox service is running (socket {path})")
+                print(no_service.format(path=path))
             return 1
         except client.ServiceGone as exc:
-            raise QuizError(f"the sandbox service did not answer: {exc}") from None
+            raise QuizError(no_answer.format(error=exc)) from None
         _print({"running": True, "socket": path, **info}, args.json)
         return 0
     if args.action == "stop":
         try:
             reply = client.query("stop")
         except client.NoService:
-            print(f"no sandbox service is running (socket {path})")
+            print(no_service.format(path=path))
             return 0
         except client.ServiceGone as exc:
-            raise QuizError(f"the sandbox service did not answer: {exc}") from None
+            raise QuizError(no_answer.format(error=exc)) from None
         pid = int(reply.get("pid", 0))
         if pid and not client.wait_gone(pid):
-            raise QuizError(f"the sandbox service (pid {pid}) did not end within 15 s")
-        print(f"stopped the sandbox service (pid {pid})")
+            raise QuizError(
+                _("the sandbox service (pid {pid}) did not end within 15 s").format(pid=pid)
+            )
+        print(_("stopped the sandbox service (pid {pid})").format(pid=pid))
         return 0
     config = load_config()
     runner = client.ServiceClient(
@@ -91,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         runner.connection()
         if not runner.wait_ready():
             why = runner.protections()[0].why
-            raise QuizError(f"the sandbox service's workers did not start: {why}")
+            raise QuizError(_("the sandbox service's workers did not start: {why}").format(why=why))
         info = client.query("status")
     finally:
         runner.close()

@@ -9,8 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from quiz.deck.model import Deck
+from quiz.i18n import N_, _, ngettext
 
 _SPARK = " ▁▂▃▄▅▆▇█"
+
+# The retention table's periods, as the stats module names them (the stats screen's words).
+PERIOD_NAMES = {
+    "today": N_("today"),
+    "yesterday": N_("yesterday"),
+    "week": N_("week"),
+    "month": N_("month"),
+    "year": N_("year"),
+    "all": N_("all"),
+}
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +60,22 @@ def _pct(value: float | None) -> str:
     return "    -" if value is None else f"{value * 100:5.1f}%"
 
 
+def _width(text: str) -> int:
+    """Terminal columns: a Hangul syllable (or any wide character) takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns."""
+    return text + " " * max(0, width - _width(text))
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(0, width - _width(text)) + text
+
+
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
@@ -58,7 +85,6 @@ def _duration(seconds: float) -> str:
 def run(args: argparse.Namespace) -> int:
     from quiz.srs.stats import compute_stats
     from quiz.srs.store import Store
-    from quiz.words import plural
 
     with Store.open() as store:
         store.check_damage()  # a damaged page can hide reviews without any error
@@ -69,28 +95,63 @@ def run(args: argparse.Namespace) -> int:
     t, s = stats.today, stats.states
     studied = sum(1 for c in stats.reviews_per_day if c)
     new = "?" if s.new is None else str(s.new)
+    label = 12  # the columns of the labels on the left
+
+    def row(name: str, text: str) -> str:
+        return _left(name, label) + text
+
+    cards = ngettext("{n} card", "{n} cards", t.cards).format(n=t.cards)
+    reviews = ngettext("{n} review", "{n} reviews", t.reviews).format(n=t.reviews)
+    states = " · ".join(
+        f"{name} {value}"
+        for name, value in (
+            (_("new"), new),
+            (_("learning"), s.learning),
+            (_("review"), s.review),
+            (_("relearning"), s.relearning),
+            (_("suspended"), s.suspended),
+        )
+    )
+    columns = [_("young"), _("mature"), _("total"), _("reviews")]
+    header = _left(_("True retention"), 16) + "".join(
+        _right(name, width) for name, width in zip(columns, (6, 9, 9, 9), strict=True)
+    )
     lines = [
-        f"Today       {plural(t.cards, 'card', 'cards')}, "
-        f"{plural(t.reviews, 'review', 'reviews')} in {_duration(t.seconds)}, {t.again} again",
-        f"Streak      {plural(stats.streak, 'day', 'days')}",
-        f"Cards       new {new} · learning {s.learning} · review {s.review} · "
-        f"relearning {s.relearning} · suspended {s.suspended} (leeches {s.leech})",
+        row(
+            _("Today"),
+            _("{cards}, {reviews} in {time}, {again} again").format(
+                cards=cards, reviews=reviews, time=_duration(t.seconds), again=t.again
+            ),
+        ),
+        row(_("Streak"), ngettext("{n} day", "{n} days", stats.streak).format(n=stats.streak)),
+        row(
+            _("Cards"),
+            _("{states} (leeches {leeches})").format(states=states, leeches=s.leech),
+        ),
         "",
-        "True retention   young   mature    total  reviews",
+        header,
     ]
     for r in stats.retention:
         n = r.young_passed + r.young_failed + r.mature_passed + r.mature_failed
-        lines.append(
-            f"  {r.period:<12}  {_pct(r.young)}   {_pct(r.mature)}   {_pct(r.total)}  {n:7d}"
-        )
+        period = _left(_(PERIOD_NAMES.get(r.period, r.period)), 12)
+        lines.append(f"  {period}  {_pct(r.young)}   {_pct(r.mature)}   {_pct(r.total)}  {n:7d}")
+    days = ngettext("{n} day", "{n} days", studied).format(n=studied)
     lines += [
         "",
-        f"Forecast    next 30 days: {sum(stats.forecast)} due, today {stats.forecast[0]}, "
-        f"tomorrow {stats.forecast[1]}",
-        f"            |{spark(stats.forecast)}|",
-        f"Reviews     last 365 days: {sum(stats.reviews_per_day)} on "
-        f"{plural(studied, 'day', 'days')}; all time {stats.total_reviews}",
-        f"            last 60 days |{spark(stats.reviews_per_day[-60:])}|",
+        row(
+            _("Forecast"),
+            _("next 30 days: {due} due, today {today}, tomorrow {tomorrow}").format(
+                due=sum(stats.forecast), today=stats.forecast[0], tomorrow=stats.forecast[1]
+            ),
+        ),
+        row("", f"|{spark(stats.forecast)}|"),
+        row(
+            _("Reviews"),
+            _("last 365 days: {n} on {days}; all time {total}").format(
+                n=sum(stats.reviews_per_day), days=days, total=stats.total_reviews
+            ),
+        ),
+        row("", _("last 60 days") + f" |{spark(stats.reviews_per_day[-60:])}|"),
     ]
     print("\n".join(lines))
     return 0

@@ -21,10 +21,10 @@ from quiz.deck.library import DECK_SUFFIXES, Library, expand, load_library
 from quiz.deck.model import Deck
 from quiz.deck.problems import Problem
 from quiz.errors import QuizError
+from quiz.i18n import _, ngettext
 from quiz.paths import locations
 from quiz.sandbox.protocol import Runner
 from quiz.textsafe import clean, dumps
-from quiz.words import plural
 
 EXIT_PROVEN, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -36,7 +36,9 @@ def _default_runner() -> tuple[Runner, int]:
     try:
         from quiz.sandbox.pool import shared_pool
     except ImportError as exc:
-        raise QuizError(f"the sandbox is not available: {exc}", title="No sandbox") from exc
+        raise QuizError(
+            _("the sandbox is not available: {error}").format(error=exc), title=_("No sandbox")
+        ) from exc
     pool = shared_pool()
     # Two runs per worker in flight: when one finishes, the next is already waiting for it.
     return pool, 2 * pool.size
@@ -78,7 +80,10 @@ class CheckSession:
         files = expand(self.paths)
         if not files:
             shown = ", ".join(str(p) for p in self.paths)
-            raise QuizError(f"no deck files (*.yaml, *.yml) in {shown}", title="No decks")
+            raise QuizError(
+                _("no deck files (*.yaml, *.yml) in {paths}").format(paths=shown),
+                title=_("No decks"),
+            )
         library = load_library(files)
         for failure in library.failures:
             for problem in failure.problems:
@@ -134,15 +139,27 @@ class CheckSession:
     def summary(self, library: Library, reports: list[CardReport], seconds: float) -> None:
         counts = Counter(r.status for r in reports)
         cached = sum(1 for r in reports if r.cached)
-        parts = [f"{counts['pass']} passed" + (f" ({cached} cached)" if cached else "")]
-        parts += [f"{counts['fail']} failed", f"{counts['skip']} skipped"]
-        line = (
-            f"checked {plural(len(reports), 'card', 'cards')} in "
-            f"{plural(len(library.decks), 'deck', 'decks')}: {', '.join(parts)} in {seconds:.1f}s"
+        passed = _("{n} passed").format(n=counts["pass"])
+        if cached:
+            passed += " " + _("({n} cached)").format(n=cached)
+        parts = [
+            passed,
+            _("{n} failed").format(n=counts["fail"]),
+            _("{n} skipped").format(n=counts["skip"]),
+        ]
+        line = _("checked {cards} in {decks}: {results} in {seconds}s").format(
+            cards=ngettext("{n} card", "{n} cards", len(reports)).format(n=len(reports)),
+            decks=ngettext("{n} deck", "{n} decks", len(library.decks)).format(
+                n=len(library.decks)
+            ),
+            results=", ".join(parts),
+            seconds=f"{seconds:.1f}",
         )
         if library.failures:
             failed = len(library.failures)
-            line += f"; {plural(failed, 'deck file', 'deck files')} could not be loaded"
+            line += "; " + ngettext(
+                "{n} deck file could not be loaded", "{n} deck files could not be loaded", failed
+            ).format(n=failed)
         print(line, file=self.err if self.as_json else self.out, flush=True)
 
     def orphans_note(self, decks: Sequence[Deck]) -> None:
@@ -162,13 +179,23 @@ class CheckSession:
             finally:
                 store.close()
         except QuizError as exc:  # a damaged history must not fail a deck check
-            print(f"note: could not read the review history: {clean(exc.message)}", file=self.err)
+            print(
+                _("note: could not read the review history: {error}").format(
+                    error=clean(exc.message)
+                ),
+                file=self.err,
+            )
             return
         if lost:
-            shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+            shown = ", ".join(lost[:10])
+            if len(lost) > 10:
+                shown += _(" and {n} more").format(n=len(lost) - 10)
             print(
-                f"note: review history for {plural(len(lost), 'card', 'cards')} that no deck "
-                f"has: {clean(shown)}",
+                ngettext(
+                    "note: review history for {n} card that no deck has: {cards}",
+                    "note: review history for {n} cards that no deck has: {cards}",
+                    len(lost),
+                ).format(n=len(lost), cards=clean(shown)),
                 file=self.err,
             )
 
@@ -185,15 +212,23 @@ class CheckSession:
             status = self.safe_once()
             watched = _Watched(self.paths)
             shown = ", ".join(map(str, (p for p in self.paths if p.exists())))
-            print(f"watching {shown} (Ctrl+C to stop)", file=self.err, flush=True)
+            print(
+                _("watching {paths} (Ctrl+C to stop)").format(paths=shown),
+                file=self.err,
+                flush=True,
+            )
             for changes in watchfiles.watch(
                 *watched.folders, watch_filter=watched, stop_event=stop, raise_interrupt=True
             ):
                 changed = sorted({Path(path).name for _, path in changes})
-                print(f"changed: {clean(', '.join(changed))}", file=self.err, flush=True)
+                print(
+                    _("changed: {files}").format(files=clean(", ".join(changed))),
+                    file=self.err,
+                    flush=True,
+                )
                 status = self.safe_once()
         except KeyboardInterrupt:
-            print("stopped watching", file=self.err, flush=True)
+            print(_("stopped watching"), file=self.err, flush=True)
             return EXIT_INTERRUPTED
         return status
 
@@ -275,8 +310,12 @@ class Progress:
             self.shown = True
         elif self.remaining[report.deck] == 0:
             failed = self.failed[report.deck]
-            verdict = f"{failed} failed" if failed else "all proven"
-            print(f"checked {report.deck}: {verdict}", file=self.stream, flush=True)
+            verdict = _("{n} failed").format(n=failed) if failed else _("all proven")
+            print(
+                _("checked {deck}: {verdict}").format(deck=report.deck, verdict=verdict),
+                file=self.stream,
+                flush=True,
+            )
 
     def clear(self) -> None:
         if self.shown:
