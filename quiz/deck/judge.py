@@ -6,12 +6,14 @@ here raises for a wrong, crashing or hanging answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from quiz.deck import cloze
 from quiz.deck.compare import answer_matches, normalise_whitespace
 from quiz.deck.fields import DEFAULT_TIMEOUT
 from quiz.deck.model import Card, CardType, Deck
+from quiz.i18n import N_, _, ngettext
 from quiz.outcome import Outcome
 from quiz.sandbox.protocol import (
     ANSWER,
@@ -26,13 +28,14 @@ from quiz.sandbox.protocol import (
     Segment,
 )
 
+# English, as `quiz check` quotes them; `describe(..., translate=True)` shows them translated.
 SEGMENT_NAMES = {
-    SETUP: "the setup",
-    CARD: "the card's code",
-    ANSWER: "the answer",
-    CHECK: "the check",
-    PROOF: "the proof",
-    "<evaluate>": "a truth",
+    SETUP: N_("the setup"),
+    CARD: N_("the card's code"),
+    ANSWER: N_("the answer"),
+    CHECK: N_("the check"),
+    PROOF: N_("the proof"),
+    "<evaluate>": N_("a truth"),
 }
 
 
@@ -68,22 +71,31 @@ def request(
     return RunRequest(tuple(segments), evaluate=evaluate, timeout=timeout_of(card))
 
 
-def describe(result: RunResult) -> str:
-    """A clause saying how a run went wrong, e.g. "the check raised AssertionError: ..."."""
+def describe(result: RunResult, *, translate: bool = False) -> str:
+    """A clause saying how a run went wrong, e.g. "the check raised AssertionError: ...".
+
+    English for `quiz check` (an author's report); `translate=True` for the learner's verdict,
+    in the app's language."""
+    tr: Callable[[str], str] = _ if translate else N_  # N_ leaves the English as it is
     if result.status is RunStatus.OK:
-        stopped = SEGMENT_NAMES.get(result.segment or "", result.segment)
-        return f"{stopped} exited before the check ran" if stopped else "the run succeeded"
+        stopped = SEGMENT_NAMES.get(result.segment or "")
+        if stopped is not None:
+            return tr(N_("{part} exited before the check ran")).format(part=tr(stopped))
+        if result.segment:
+            return tr(N_("{part} exited before the check ran")).format(part=result.segment)
+        return tr(N_("the run succeeded"))
     if result.status is RunStatus.TIMEOUT:
-        return "the run timed out"
+        return tr(N_("the run timed out"))
     if result.status is RunStatus.MEMORY:
-        return "the run hit the memory cap"
+        return tr(N_("the run hit the memory cap"))
     if result.status is RunStatus.OUTPUT_LIMIT:
-        return "the run printed more than the output cap"
+        return tr(N_("the run printed more than the output cap"))
     if result.status is RunStatus.KILLED:
-        return "the run was killed (it crashed or was cancelled)"
-    where = SEGMENT_NAMES.get(result.segment or "", result.segment or "the code")
+        return tr(N_("the run was killed (it crashed or was cancelled)"))
+    named = SEGMENT_NAMES.get(result.segment or "")
+    where = tr(named) if named is not None else result.segment or tr(N_("the code"))
     last = _last_line(result.traceback) or _last_line(result.stderr) or result.exception or "error"
-    return f"{where} raised {last}"
+    return tr(N_("{part} raised {error}")).format(part=where, error=last)
 
 
 def _last_line(text: str | None) -> str | None:
@@ -142,10 +154,10 @@ def _judge_predict(card: Card, answer: Answer, result: RunResult) -> Judgement:
     truth = truth_from_run(result)
     if truth is None:
         outcome = Outcome.TIMEOUT if result.status is RunStatus.TIMEOUT else Outcome.ERROR
-        return Judgement(outcome, "", given, result, describe(result))
+        return Judgement(outcome, "", given, result, describe(result, translate=True))
     if answer_matches(given, truth, card.match, card.expected_output):
-        return Judgement(Outcome.PASS, truth, given, result, "matches the output")
-    return Judgement(Outcome.FAIL, truth, given, result, "does not match the output")
+        return Judgement(Outcome.PASS, truth, given, result, _("matches the output"))
+    return Judgement(Outcome.FAIL, truth, given, result, _("does not match the output"))
 
 
 # -- choice ----------------------------------------------------------------------------------
@@ -177,7 +189,7 @@ def _option_list(card: Card, indexes: frozenset[int]) -> str:
     shown = [
         f"{i + 1}. {card.options[i].text.get()}" for i in sorted(indexes) if i < len(card.options)
     ]
-    return "; ".join(shown) if shown else "(none)"
+    return "; ".join(shown) if shown else "(none)"  # kept in the review log: not translated
 
 
 async def _judge_choice(deck: Deck, card: Card, answer: Answer, runner: Runner) -> Judgement:
@@ -189,13 +201,14 @@ async def _judge_choice(deck: Deck, card: Card, answer: Answer, runner: Runner) 
         correct = correct_from_run(card, result)
         if correct is None:
             outcome = Outcome.TIMEOUT if result.status is RunStatus.TIMEOUT else Outcome.ERROR
-            return Judgement(outcome, "", given, result, f"the card's truths: {describe(result)}")
+            detail = _("the card's truths: {why}").format(why=describe(result, translate=True))
+            return Judgement(outcome, "", given, result, detail)
     else:
         correct = frozenset(card.answer_indexes or ())
     truth = _option_list(card, correct)
     if chosen == correct:
-        return Judgement(Outcome.PASS, truth, given, result, "the right options")
-    return Judgement(Outcome.FAIL, truth, given, result, "not the right options")
+        return Judgement(Outcome.PASS, truth, given, result, _("the right options"))
+    return Judgement(Outcome.FAIL, truth, given, result, _("not the right options"))
 
 
 # -- code and cloze --------------------------------------------------------------------------
@@ -215,7 +228,8 @@ async def try_code(deck: Deck, card: Card, source: str, runner: Runner) -> RunRe
 
 def _judged_run(result: RunResult, truth: str, given: str) -> Judgement:
     outcome = _outcome_of(result)
-    detail = "passes the check" if outcome is Outcome.PASS else describe(result)
+    passes = outcome is Outcome.PASS
+    detail = _("passes the check") if passes else describe(result, translate=True)
     return Judgement(outcome, truth, given, result, detail)
 
 
@@ -231,7 +245,9 @@ async def _judge_cloze(deck: Deck, card: Card, answer: Answer, runner: Runner) -
     truth = " | ".join(originals)
     given = " | ".join(fills)
     if len(fills) != len(originals):
-        detail = f"{len(originals)} blanks but {len(fills)} fills"
+        detail = ngettext(
+            "{blanks} blank but {fills} fills", "{blanks} blanks but {fills} fills", len(originals)
+        ).format(blanks=len(originals), fills=len(fills))
         return Judgement(Outcome.FAIL, truth, given, None, detail)
     if card.check is not None:
         return _judged_run(await cloze_run(deck, card, fills, runner), truth, given)
@@ -241,10 +257,11 @@ async def _judge_cloze(deck: Deck, card: Card, answer: Answer, runner: Runner) -
         if normalise_whitespace(fill) != normalise_whitespace(original)
     ]
     if not wrong:
-        return Judgement(Outcome.PASS, truth, given, None, "every blank matches")
-    return Judgement(
-        Outcome.FAIL, truth, given, None, f"blank {', '.join(map(str, wrong))} differs"
+        return Judgement(Outcome.PASS, truth, given, None, _("every blank matches"))
+    detail = ngettext("blank {numbers} differs", "blanks {numbers} differ", len(wrong)).format(
+        numbers=", ".join(map(str, wrong))
     )
+    return Judgement(Outcome.FAIL, truth, given, None, detail)
 
 
 # -- entry point -----------------------------------------------------------------------------
@@ -270,5 +287,5 @@ async def judge(
         card.answer_text.get() if card.answer_text else "",
         answer.text or "",
         None,
-        "flip cards are self-graded",
+        _("flip cards are self-graded"),
     )
