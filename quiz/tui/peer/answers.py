@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Static
 
+from quiz.i18n import _
 from quiz.tui.ports import Response
 from quiz.tui.widgets.answer import AnswerWidget, PredictAnswer
 from quiz.tui.widgets.choice_answer import ChoiceAnswer
@@ -29,7 +30,7 @@ class PeerCodeAnswer(AnswerWidget):
     def compose(self) -> ComposeResult:
         yield CodeEditor(self._starter, id="code-editor")
         yield Static(
-            "ctrl+s sends it; the host runs it with the card's check", classes="answer-hint"
+            _("ctrl+s sends it; the host runs it with the card's check"), classes="answer-hint"
         )
 
     def response(self) -> Response:

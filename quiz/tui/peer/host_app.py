@@ -17,38 +17,51 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.highlight import highlight
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from quiz.deck.cloze import masked
 from quiz.deck.model import CardType
+from quiz.i18n import N_, _, ngettext
 from quiz.peer.hub import Hub, Phase
 from quiz.peer.results import collect, summary_lines
+from quiz.tui.peer.outcomes import OUTCOME_NAMES, outcome_counts
+from quiz.tui.widgets.footer import QuizFooter
 
 if TYPE_CHECKING:
     from quiz.peer.results import ResultsWriter
     from quiz.peer.web import WebParticipants
 
 HOST_KEYS = (
-    ("s / n", "start the first question, then the next one"),
-    ("r", "reveal now (close the question before its time is up)"),
-    ("x", "skip this question (not scored)"),
-    ("p", "pause or restart the countdown"),
-    ("k", "kick a participant"),
-    ("l", "lock or unlock the lobby"),
-    ("c", "at a code card's reveal: show the next participant's code"),
-    ("e", "end the session (final scores)"),
-    ("q", "close this screen (the session is kept: quiz host --resume)"),
+    ("s / n", N_("start the first question, then the next one")),
+    ("r", N_("reveal now (close the question before its time is up)")),
+    ("x", N_("skip this question (not scored)")),
+    ("p", N_("pause or restart the countdown")),
+    ("k", N_("kick a participant")),
+    ("l", N_("lock or unlock the lobby")),
+    ("c", N_("at a code card's reveal: show the next participant's code")),
+    ("e", N_("end the session (final scores)")),
+    ("q", N_("close this screen (the session is kept: quiz host --resume)")),
 )
+
+# The session's phases, as the hub names them.
+PHASE_NAMES = {
+    "lobby": N_("lobby"),
+    "question": N_("question"),
+    "reveal": N_("reveal"),
+    "end": N_("end"),
+}
 
 
 class HostHelp(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", N_("Close"))
+    ]
 
     def compose(self) -> ComposeResult:
-        rows = "\n".join(f"{keys:>6}  {what}" for keys, what in HOST_KEYS)
+        rows = "\n".join(f"{keys:>6}  {_(what)}" for keys, what in HOST_KEYS)
         with Vertical(id="host-help"):
-            yield Static("Host keys", classes="title")
+            yield Static(_("Host keys"), classes="title")
             yield Static(rows, markup=False)
 
     def action_close(self) -> None:
@@ -56,7 +69,7 @@ class HostHelp(ModalScreen[None]):
 
 
 class KickScreen(ModalScreen[int | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, seats: list[tuple[int, str]]) -> None:
         super().__init__()
@@ -64,7 +77,7 @@ class KickScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="kick"):
-            yield Static("Kick whom? (Enter kicks, Esc cancels)", classes="title")
+            yield Static(_("Kick whom? (Enter kicks, Esc cancels)"), classes="title")
             yield OptionList(*(Option(name, id=str(seat)) for seat, name in self.seats))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -78,16 +91,16 @@ class HostApp(App[int]):
     CSS_PATH = "host.tcss"
     TITLE = "quiz host"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s,n", "next", "Start/next"),
-        Binding("r", "reveal", "Reveal"),
-        Binding("x", "skip", "Skip"),
-        Binding("p", "pause", "Pause"),
-        Binding("k", "kick", "Kick"),
-        Binding("l", "lock", "Lock"),
-        Binding("c", "code", "Code", show=False),
-        Binding("e", "end", "End"),
-        Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("q", "quit", "Close"),
+        Binding("s,n", "next", N_("Start/next")),
+        Binding("r", "reveal", N_("Reveal")),
+        Binding("x", "skip", N_("Skip")),
+        Binding("p", "pause", N_("Pause")),
+        Binding("k", "kick", N_("Kick")),
+        Binding("l", "lock", N_("Lock")),
+        Binding("c", "code", N_("Code"), show=False),
+        Binding("e", "end", N_("End")),
+        Binding("question_mark", "help", N_("Keys"), key_display="?"),
+        Binding("q", "quit", N_("Close")),
     ]
 
     def __init__(
@@ -122,7 +135,7 @@ class HostApp(App[int]):
             yield Markdown(id="host-prompt")
             yield Static(id="host-code", markup=False)
             yield Static(id="host-detail", markup=False)
-        yield Footer()
+        yield QuizFooter()
 
     async def on_mount(self) -> None:
         self.hub.listeners.append(self._hub_changed)
@@ -157,16 +170,22 @@ class HostApp(App[int]):
         hub = self.hub
         online = len(hub.live_seats())
         seated = len(hub.active_seats())
-        lock = " · locked" if hub.locked else ""
+        lock = " · " + _("locked") if hub.locked else ""
+        phase = _(PHASE_NAMES.get(str(hub.phase), str(hub.phase)))
         self.query_one("#host-bar", Static).update(
             Content.assemble(
-                ("code ", "$text-muted"),
+                (_("code") + " ", "$text-muted"),
                 (hub.code, "bold $accent"),
-                ("  join: ", "$text-muted"),
+                ("  " + _("join:") + " ", "$text-muted"),
                 (f"quiz join {self.address}", "bold"),
-                ("  browser: " if self.web_url else "", "$text-muted"),
+                ("  " + _("browser:") + " " if self.web_url else "", "$text-muted"),
                 (self.web_url, "bold"),
-                (f"  · {hub.phase} · {online}/{seated} online{lock}", "$text-muted"),
+                (
+                    f"  · {phase} · "
+                    + _("{online}/{seated} online").format(online=online, seated=seated)
+                    + lock,
+                    "$text-muted",
+                ),
             )
         )
         if hub.phase is Phase.LOBBY:
@@ -176,7 +195,7 @@ class HostApp(App[int]):
         elif hub.phase is Phase.REVEAL:
             await self._show_reveal()
         else:
-            await self._show_board("Final scores", final=True)
+            await self._show_board(_("Final scores"), final=True)
 
     async def _set(self, status: str, prompt: str = "", code: str = "", detail: str = "") -> None:
         self.query_one("#host-status", Static).update(status)
@@ -192,18 +211,27 @@ class HostApp(App[int]):
 
     async def _show_lobby(self) -> None:
         seats = self.hub.active_seats()
-        names = "  ".join(s.name + ("" if s.conn else " (away)") for s in seats)
+        away = " " + _("(away)")
+        names = "  ".join(s.name + ("" if s.conn else away) for s in seats)
         total = len(self.hub.questions)
+        waiting = _("Waiting for participants…")
         await self._set(
-            f"Lobby: {len(seats)} joined (max {self.hub.max_participants}). {total} questions. "
-            "Press s to start, ? for keys.",
-            detail=names or "Waiting for participants…",
+            _("Lobby: {joined} joined (max {max}).").format(
+                joined=len(seats), max=self.hub.max_participants
+            )
+            + " "
+            + ngettext("{n} question.", "{n} questions.", total).format(n=total)
+            + " "
+            + _("Press s to start, ? for keys."),
+            detail=names or waiting,
         )
         if self.web_url:
             from quiz.tui.peer.qr import qr_content
 
-            detail = Content(names or "Waiting for participants…")
-            scan = Content.styled(f"\nIn a browser: {self.web_url}\n", "$text-muted")
+            detail = Content(names or waiting)
+            scan = Content.styled(
+                "\n" + _("In a browser: {url}").format(url=self.web_url) + "\n", "$text-muted"
+            )
             self.query_one("#host-detail", Static).update(
                 Content.assemble(detail, scan, qr_content(self.web_url))
             )
@@ -216,11 +244,20 @@ class HostApp(App[int]):
         left = hub.remaining()
         paused = current is not None and current.paused_at is not None
         closing = current is not None and current.closed
-        state = "paused" if paused else ("grading…" if closing else f"{left:.0f} s left")
+        if paused:
+            state = _("paused")
+        elif closing:
+            state = _("grading…")
+        else:
+            state = _("{seconds} s left").format(seconds=f"{left:.0f}")
         waiting = len(hub.eligible(hub.index))
-        status = (
-            f"Question {hub.index + 1}/{len(hub.questions)} · {card.type} · {state} · "
-            f"{hub.answered()}/{waiting} answered"
+        status = " · ".join(
+            [
+                _("Question {n}/{total}").format(n=hub.index + 1, total=len(hub.questions)),
+                str(card.type),
+                state,
+                _("{answered}/{waiting} answered").format(answered=hub.answered(), waiting=waiting),
+            ]
         )
         detail = ""
         if card.type is CardType.CHOICE:
@@ -235,46 +272,59 @@ class HostApp(App[int]):
     async def _show_reveal(self) -> None:
         hub = self.hub
         if hub.index < 0 or hub.reveal_truth is None:
-            await self._show_board("Scores", final=False)
+            await self._show_board(_("Scores"), final=False)
             return
         card = hub.questions[hub.index].card
-        counts = "  ".join(f"{k} {v}" for k, v in hub.counts.items() if v)
+        counts = outcome_counts(hub.counts)
         truth = str(hub.reveal_truth.get("text", ""))
-        lines = [f"Right answer: {truth.strip() or '(none)'}", f"Answers: {counts or 'none'}"]
+        lines = [
+            _("Right answer: {answer}").format(answer=truth.strip() or _("(none)")),
+            _("Answers: {counts}").format(counts=counts or _("none")),
+        ]
         code_rows = hub.code_answers()
         shown_code = ""
         if code_rows:
             if 0 <= self.code_index < len(code_rows):
                 name, outcome, source = code_rows[self.code_index]
-                lines.append(f"{name}'s code ({outcome}), {self.code_index + 1}/{len(code_rows)}:")
+                lines.append(
+                    _("{name}'s code ({outcome}), {n}/{total}:").format(
+                        name=name,
+                        outcome=_(OUTCOME_NAMES.get(outcome, outcome)),
+                        n=self.code_index + 1,
+                        total=len(code_rows),
+                    )
+                )
                 shown_code = source
             else:
-                lines.append(f"Press c to read each participant's code ({len(code_rows)}).")
+                lines.append(
+                    _("Press c to read each participant's code ({n}).").format(n=len(code_rows))
+                )
         lines.append("")
         lines.extend(self._board_lines())
         explain = card.explain.get(hub.lang) if card.explain else ""
-        more = "" if hub.has_next else " (that was the last one: n shows the final scores)"
-        await self._set(
-            f"Reveal: question {hub.index + 1}/{len(hub.questions)}. n: next{more}",
-            explain,
-            shown_code,
-            "\n".join(lines),
+        status = _("Reveal: question {n}/{total}. n: next").format(
+            n=hub.index + 1, total=len(hub.questions)
         )
+        if not hub.has_next:
+            status += " " + _("(that was the last one: n shows the final scores)")
+        await self._set(status, explain, shown_code, "\n".join(lines))
 
     def _board_lines(self) -> list[str]:
         rows = self.hub.scoreboard()[:10]
         return [
-            f"{row['rank']:>3}. {row['name']!s:<24} {row['score']:>6}  ({row['correct']} right)"
+            f"{row['rank']:>3}. {row['name']!s:<24} {row['score']:>6}  "
+            + _("({n} right)").format(n=row["correct"])
             for row in rows
         ]
 
     async def _show_board(self, title: str, *, final: bool) -> None:
-        lines = self._board_lines() or ["(nobody joined)"]
-        note = " The session has ended; q closes." if final else ""
+        lines = self._board_lines() or [_("(nobody joined)")]
+        note = " " + _("The session has ended; q closes.") if final else ""
         if final:
             lines += ["", *summary_lines(collect(self.hub))]
             if self.results is not None and self.results.paths:
-                lines += ["", "Results: " + ", ".join(str(p) for p in self.results.paths)]
+                paths = ", ".join(str(p) for p in self.results.paths)
+                lines += ["", _("Results: {paths}").format(paths=paths)]
             elif self.results is not None and self.results.error:
                 lines += ["", self.results.error]
         await self._set(title + "." + note, detail="\n".join(lines))
@@ -300,7 +350,7 @@ class HostApp(App[int]):
 
     async def action_lock(self) -> None:
         locked = self.hub.lock()
-        self.notify("Lobby locked: nobody new can join." if locked else "Lobby open again.")
+        self.notify(_("Lobby locked: nobody new can join.") if locked else _("Lobby open again."))
         await self._render()
 
     async def action_end(self) -> None:
@@ -320,7 +370,7 @@ class HostApp(App[int]):
     async def action_kick(self) -> None:
         seats = [(s.id, s.name) for s in self.hub.active_seats()]
         if not seats:
-            self.notify("Nobody to kick.")
+            self.notify(_("Nobody to kick."))
             return
         chosen = await self.push_screen_wait(KickScreen(seats))
         if chosen:

@@ -16,19 +16,22 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.content import Content
 from textual.highlight import highlight
-from textual.widgets import Button, Footer, Input, Markdown, Static
+from textual.widgets import Button, Input, Markdown, Static
 
+from quiz.i18n import N_, _
 from quiz.peer.client import Participant, PeerError
 from quiz.tui.peer.answers import answer_parts, answer_widget
 from quiz.tui.peer.join_hooks import JoinHooks
+from quiz.tui.peer.outcomes import outcome_counts
 from quiz.tui.widgets.answer import AnswerWidget
 from quiz.tui.widgets.choice_answer import ChoiceAnswer
+from quiz.tui.widgets.footer import QuizFooter
 
 OUTCOME_TEXT = {
-    "pass": ("✓ right", "$text-success"),
-    "fail": ("✗ wrong", "$text-error"),
-    "timeout": ("⏱ timed out", "$text-warning"),
-    "error": ("! could not be graded", "$text-warning"),
+    "pass": (N_("✓ right"), "$text-success"),
+    "fail": (N_("✗ wrong"), "$text-error"),
+    "timeout": (N_("⏱ timed out"), "$text-warning"),
+    "error": (N_("! could not be graded"), "$text-warning"),
 }
 
 
@@ -36,8 +39,8 @@ class JoinApp(App[int]):
     CSS_PATH = "join.tcss"
     TITLE = "quiz join"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "submit", "Send answer", priority=True),
-        Binding("ctrl+q", "quit", "Leave"),
+        Binding("ctrl+s", "submit", N_("Send answer"), priority=True),
+        Binding("ctrl+q", "quit", N_("Leave")),
     ]
 
     def __init__(
@@ -64,16 +67,18 @@ class JoinApp(App[int]):
         self.deadline = 0.0  # monotonic, here; the hub's clock decides what counts
         self.paused = False
         self.answered = False
-        self.connection = "connecting…"
+        self.connection = _("connecting…")
         self.rank = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="join-form"):
-            yield Static("Join a quiz session", classes="title")
-            yield Static(f"Host: {self.url}", id="join-host", markup=False)
-            yield Input(self.initial_code, placeholder="join code (6 letters)", id="join-code")
-            yield Input(self.initial_name, placeholder="your name", id="join-name", max_length=24)
-            yield Button("Join", id="join-go", variant="primary")
+            yield Static(_("Join a quiz session"), classes="title")
+            yield Static(_("Host: {url}").format(url=self.url), id="join-host", markup=False)
+            yield Input(self.initial_code, placeholder=_("join code (6 letters)"), id="join-code")
+            yield Input(
+                self.initial_name, placeholder=_("your name"), id="join-name", max_length=24
+            )
+            yield Button(_("Join"), id="join-go", variant="primary")
             yield Static(id="join-error", markup=False)
         with Container(id="session", classes="-empty"):
             yield Static(id="peer-bar", markup=False)
@@ -85,7 +90,7 @@ class JoinApp(App[int]):
                 yield Static(id="peer-result", markup=False)
                 yield Markdown(id="peer-explain")
                 yield Static(id="peer-board", markup=False)
-        yield Footer()
+        yield QuizFooter()
 
     def on_mount(self) -> None:
         self.set_interval(0.5, self._tick)
@@ -111,9 +116,9 @@ class JoinApp(App[int]):
         code = self.query_one("#join-code", Input).value.strip()
         name = self.query_one("#join-name", Input).value.strip()
         if not code or not name:
-            self.query_one("#join-error", Static).update("Enter the code and a name.")
+            self.query_one("#join-error", Static).update(_("Enter the code and a name."))
             return
-        self.query_one("#join-error", Static).update("Joining…")
+        self.query_one("#join-error", Static).update(_("Joining…"))
         self._session(code, name)
 
     @work(exclusive=True, group="peer", exit_on_error=False)
@@ -127,11 +132,11 @@ class JoinApp(App[int]):
             if token is not None and not self.you:
                 self.hooks.forget()
             if self.you:
-                self._status(f"disconnected: {exc.message}")
+                self._status(_("disconnected: {reason}").format(reason=exc.message))
             else:
                 self.query_one("#join-error", Static).update(exc.message)
             return
-        self._connection_status("the session is over (ctrl+q leaves)")
+        self._connection_status(_("the session is over (ctrl+q leaves)"))
 
     def _connection_status(self, line: str) -> None:
         self.connection = line
@@ -148,7 +153,10 @@ class JoinApp(App[int]):
             await handler(message)
         except (KeyError, TypeError, ValueError, AttributeError):
             # A host speaking another version (or a hostile one) must not end the session here.
-            self.notify(f"The host sent a malformed {kind!r} message.", severity="warning")
+            self.notify(
+                _("The host sent a malformed {kind} message.").format(kind=repr(kind)),
+                severity="warning",
+            )
 
     async def _got_welcome(self, message: dict[str, Any]) -> None:
         self.you = str(message["you"]["name"])
@@ -162,7 +170,9 @@ class JoinApp(App[int]):
             return
         names = ", ".join(str(n) for n in message.get("participants", []))
         self._status(
-            f"In the lobby: {message.get('count', 0)} joined. Waiting for the host to start…"
+            _("In the lobby: {n} joined. Waiting for the host to start…").format(
+                n=message.get("count", 0)
+            )
         )
         self.query_one("#peer-result", Static).update(names)
 
@@ -204,8 +214,11 @@ class JoinApp(App[int]):
         if widget is not None:
             widget.freeze()
         elapsed = message.get("elapsed")
-        took = f" after {elapsed:.1f} s" if isinstance(elapsed, int | float) else ""
-        self._status(f"Answer received{took}. Waiting for the reveal…")
+        if isinstance(elapsed, int | float):
+            received = _("Answer received after {seconds} s.").format(seconds=f"{elapsed:.1f}")
+        else:
+            received = _("Answer received.")
+        self._status(received + " " + _("Waiting for the reveal…"))
 
     async def _got_reveal(self, message: dict[str, Any]) -> None:
         widget = self._answer_widget()
@@ -218,39 +231,48 @@ class JoinApp(App[int]):
         result = message.get("result")
         lines: list[Content] = []
         if result is None:
-            lines.append(Content.styled("No answer this time.", "$text-warning"))
+            lines.append(Content.styled(_("No answer this time."), "$text-warning"))
         else:
             label, style = OUTCOME_TEXT.get(result["outcome"], (result["outcome"], ""))
+            streak = message.get("streak", 0)
             lines.append(
                 Content.assemble(
-                    (label, f"bold {style}"),
-                    f"  +{message.get('points', 0)} points",
-                    f"  (streak {message.get('streak', 0)})" if message.get("streak") else "",
+                    (_(label), f"bold {style}"),
+                    "  " + _("+{n} points").format(n=message.get("points", 0)),
+                    "  " + _("(streak {n})").format(n=streak) if streak else "",
                 )
             )
-            lines.append(Content(f"Why: {result.get('detail', '')}"))
+            lines.append(Content(_("Why: {detail}").format(detail=result.get("detail", ""))))
             run = result.get("run")
             if run:
                 output = (run.get("stdout") or "") + (run.get("stderr") or "")
-                lines.append(Content(f"Your run on the host: {run.get('status')}"))
+                lines.append(
+                    Content(_("Your run on the host: {status}").format(status=run.get("status")))
+                )
                 if run.get("traceback"):
                     lines.append(Content(str(run["traceback"]).rstrip()))
                 elif output.strip():
                     lines.append(Content(output.rstrip()))
         truth_text = str((message.get("truth") or {}).get("text", "")).strip()
         if truth_text:
-            lines.append(Content.assemble(("Right answer: ", "bold"), truth_text))
+            lines.append(Content.assemble((_("Right answer:") + " ", "bold"), truth_text))
         counts = message.get("counts") or {}
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-        lines.append(Content.styled(f"Everyone: {shown}", "$text-muted"))
+        shown = outcome_counts(counts, ", ")
+        lines.append(Content.styled(_("Everyone: {counts}").format(counts=shown), "$text-muted"))
         self.query_one("#peer-result", Static).update(Content("\n").join(lines))
         await self._show_explain(str(message.get("explain") or ""))
-        self._status(f"Question {self.question + 1}: revealed")
+        self._status(_("Question {n}: revealed").format(n=self.question + 1))
         self.hooks.reveal(self, message)
 
     async def _got_scores(self, message: dict[str, Any]) -> None:
         you = message.get("you") or {}
-        self.rank = f"#{you.get('rank', '?')} · {you.get('score', 0)} points" if you else ""
+        self.rank = (
+            _("#{rank} · {score} points").format(
+                rank=you.get("rank", "?"), score=you.get("score", 0)
+            )
+            if you
+            else ""
+        )
         board = "\n".join(
             f"{row['rank']:>3}. {row['name']}  {row['score']}" for row in message.get("board", [])
         )
@@ -261,26 +283,26 @@ class JoinApp(App[int]):
             self.query_one("#peer-code", Static).add_class("-empty")
             await self._show_explain("")
             self.query_one("#peer-result", Static).update(board)
-            self._status(f"Final scores. You are {self.rank or 'unranked'}.")
+            self._status(_("Final scores. You are {rank}.").format(rank=self.rank or _("unranked")))
             self.hooks.final(self)
             self.query_one("#peer-board", Static).update("")
         else:
             self.query_one("#peer-board", Static).update(
-                Content.assemble(("Scores\n", "bold"), board)
+                Content.assemble((_("Scores") + "\n", "bold"), board)
             )
         self._draw_bar()
 
     async def _got_error(self, message: dict[str, Any]) -> None:
         self.notify(
-            str(message.get("message")), title="The host says", severity="error", markup=False
+            str(message.get("message")), title=_("The host says"), severity="error", markup=False
         )
 
     async def _got_bye(self, message: dict[str, Any]) -> None:
         reason = message.get("reason")
         if reason == "kicked":
-            self._status("The host removed you from the session.")
+            self._status(_("The host removed you from the session."))
         elif reason == "ended":
-            self.connection = "session over"
+            self.connection = _("session over")
         self._draw_bar()
 
     # -- answering --------------------------------------------------------------------------
@@ -305,7 +327,7 @@ class JoinApp(App[int]):
     async def _send_answer(self, question: int, parts: dict[str, Any]) -> None:
         assert self.participant is not None
         if not await self.participant.answer(question, **parts):
-            self.notify("Not connected: the answer was not sent. Send it again once back.")
+            self.notify(_("Not connected: the answer was not sent. Send it again once back."))
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -321,10 +343,13 @@ class JoinApp(App[int]):
 
     def _question_line(self) -> str:
         if self.paused:
-            return f"Question {self.question + 1}: paused by the host"
+            return _("Question {n}: paused by the host").format(n=self.question + 1)
         left = max(self.deadline - time.monotonic(), 0.0)
-        sent = " · sent" if self.answered else ""
-        return f"Question {self.question + 1} · {left:.0f} s left{sent}"
+        sent = " · " + _("sent") if self.answered else ""
+        line = _("Question {n} · {seconds} s left").format(
+            n=self.question + 1, seconds=f"{left:.0f}"
+        )
+        return line + sent
 
     def _tick(self) -> None:
         if self.card is not None and not self.answered:
@@ -334,7 +359,7 @@ class JoinApp(App[int]):
         self.query_one("#peer-status", Static).update(line)
 
     def _draw_bar(self) -> None:
-        parts = [self.you or "not joined", self.connection]
+        parts = [self.you or _("not joined"), self.connection]
         if self.rank:
             parts.append(self.rank)
         self.query_one("#peer-bar", Static).update(" · ".join(parts))

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _, ngettext
 from quiz.peer.review_sink import ReviewSink, StoreRecorder
-from quiz.words import plural
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -69,8 +69,10 @@ class StoreHooks(JoinHooks):
             if not self.failed:
                 self.failed = True
                 app.notify(
-                    f"Could not record the review in your store: {exc.message}. "
-                    f"`quiz log import {self.recorder.path}` adds it later.",
+                    _(
+                        "Could not record the review in your store: {error}. "
+                        "`quiz log import {path}` adds it later."
+                    ).format(error=exc.message, path=self.recorder.path),
                     severity="warning",
                     markup=False,
                 )
@@ -79,11 +81,16 @@ class StoreHooks(JoinHooks):
         count = len(self.recorder.sink.reviews)
         if not count:
             return
-        where = "your reviews" if not self.failed else str(self.recorder.path)
+        where = _("your reviews") if not self.failed else str(self.recorder.path)
         app.notify(
-            f"{plural(count, 'answer', 'answers')} recorded in {where}; cards of decks you have "
-            "not added count once you add them.",
-            title="Reviews",
+            ngettext(
+                "{n} answer recorded in {where}; cards of decks you have not added count once "
+                "you add them.",
+                "{n} answers recorded in {where}; cards of decks you have not added count once "
+                "you add them.",
+                count,
+            ).format(n=count, where=where),
+            title=_("Reviews"),
             markup=False,
             timeout=30,
         )
@@ -138,9 +145,11 @@ class WebHooks(JoinHooks):
             encoding="utf-8",
         )
         app.notify(
-            f"Your answers as reviews: {name}. In your own quiz, `quiz log import {name}` adds "
-            "them to your schedule.",
-            title="Results",
+            _(
+                "Your answers as reviews: {name}. In your own quiz, `quiz log import {name}` "
+                "adds them to your schedule."
+            ).format(name=name),
+            title=_("Results"),
             markup=False,
             timeout=60,
         )

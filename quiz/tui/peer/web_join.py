@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from quiz.i18n import set_language
 from quiz.tui.peer.join_app import JoinApp
 from quiz.tui.peer.join_hooks import WebHooks
 
@@ -28,10 +29,12 @@ def main() -> int:
     log = os.open(seat_file.with_suffix(".log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 2)
     os.close(log)
+    lang = os.environ.get("QUIZ_WEB_LANG") or None
+    set_language(lang)  # the host's language, for the app's own text too
     app = JoinApp(
         hub,
         code=code,
-        lang=os.environ.get("QUIZ_WEB_LANG") or None,
+        lang=lang,
         hooks=WebHooks(seat_file, code),
     )
     app.run()
