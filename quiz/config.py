@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.paths import locations
 
 
@@ -38,7 +39,10 @@ class AppConfig:
 def _coerce(name: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool) or not isinstance(value, type(default)):
         raise QuizError(
-            f"config: {name} must be {type(default).__name__}, not {value!r}", title="Bad config"
+            _("config: {key} must be {type}, not {value}").format(
+                key=name, type=type(default).__name__, value=repr(value)
+            ),
+            title=_("Bad config"),
         )
     return value
 
@@ -51,15 +55,24 @@ def load_config(path: Path | None = None) -> AppConfig:
             return AppConfig()
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise QuizError(f"{path}: not valid TOML: {exc}", title="Bad config") from exc
+        raise QuizError(
+            _("{path}: not valid TOML: {error}").format(path=path, error=exc),
+            title=_("Bad config"),
+        ) from exc
     except OSError as exc:
-        raise QuizError(f"cannot read {path}: {exc.strerror}", title="Config unreadable") from exc
+        raise QuizError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror),
+            title=_("Config unreadable"),
+        ) from exc
     defaults = AppConfig()
     known = {f.name for f in fields(AppConfig)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            raise QuizError(f"{path}: unknown setting {key!r}", title="Bad config")
+            raise QuizError(
+                _("{path}: unknown setting {key}").format(path=path, key=repr(key)),
+                title=_("Bad config"),
+            )
         values[key] = _coerce(key, value, getattr(defaults, key))
     return replace(defaults, **values)
 

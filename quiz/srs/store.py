@@ -35,6 +35,7 @@ from quiz.errors import (
     StoreReadOnly,
     StoreWriteFailed,
 )
+from quiz.i18n import _
 from quiz.srs import schema
 from quiz.srs.events import CARD_COLUMNS, LOG_COLUMNS, CardState, Kind, LogEvent, Phase
 from quiz.srs.preset import Presets
@@ -58,24 +59,28 @@ _CARD_SELECT = "SELECT " + ", ".join(CARD_COLUMNS) + " FROM cards"
 
 def _corrupt(path: Path, detail: str) -> QuizError:
     return StoreError(
-        f"{path} is not a readable quiz database ({detail}); it was left untouched. "
-        "Move it aside to start afresh, or restore a backup.",
+        _(
+            "{path} is not a readable quiz database ({detail}); it was left untouched. "
+            "Move it aside to start afresh, or restore a backup."
+        ).format(path=path, detail=detail),
     )
 
 
 def damaged(path: Path, detail: str = "") -> DatabaseDamaged:
     why = f" ({detail})" if detail else ""
     return DatabaseDamaged(
-        f"the database at {path} is damaged{why}. Run `quiz doctor --repair` to save what can "
-        "be read into a new database (the damaged file is kept beside it)."
+        _(
+            "the database at {path} is damaged{why}. Run `quiz doctor --repair` to save what "
+            "can be read into a new database (the damaged file is kept beside it)."
+        ).format(path=path, why=why)
     )
 
 
 def read_only_message(folder: Path, why: str) -> str:
-    return (
-        f"the folder {folder} is read-only ({why}): your reviews can be shown but not saved. "
+    return _(
+        "the folder {folder} is read-only ({why}): your reviews can be shown but not saved. "
         "Make it writable, or point QUIZ_HOME at a writable folder."
-    )
+    ).format(folder=folder, why=why)
 
 
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
@@ -90,41 +95,51 @@ def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
         return damaged(path, text)
     if name.startswith(_BUSY) or "locked" in text:
         return StoreBusy(
-            f"the database at {path} is locked by another program (another quiz?) and stayed "
-            "locked; nothing was saved. Close the other program, or wait, and try again."
+            _(
+                "the database at {path} is locked by another program (another quiz?) and stayed "
+                "locked; nothing was saved. Close the other program, or wait, and try again."
+            ).format(path=path)
         )
     if name.startswith("SQLITE_FULL") or "full" in text:
         return StoreWriteFailed(
-            f"the disk holding {path} is full; nothing was saved. Free some space and try again."
+            _(
+                "the disk holding {path} is full; nothing was saved. Free some space and try again."
+            ).format(path=path)
         )
     if name.startswith("SQLITE_READONLY") or "readonly" in text:
         return StoreReadOnly(read_only_message(path.parent, text))
     if name.startswith("SQLITE_IOERR") or "I/O error" in text:
         return StoreWriteFailed(
-            f"the database at {path} could not be written ({text}); nothing was saved. "
-            "Check the disk, and try again."
+            _(
+                "the database at {path} could not be written ({error}); nothing was saved. "
+                "Check the disk, and try again."
+            ).format(path=path, error=text)
         )
-    return StoreError(f"the database at {path} failed: {text}")
+    return StoreError(_("the database at {path} failed: {error}").format(path=path, error=text))
 
 
 def _preflight(path: Path) -> str | None:
     """Refuse what can never be a database; say why it cannot be written, or None."""
     if path.is_dir():
         raise StoreError(
-            f"the database path {path} is a folder, not a file. Move the folder away, or "
-            "point QUIZ_HOME at another place."
+            _(
+                "the database path {path} is a folder, not a file. Move the folder away, or "
+                "point QUIZ_HOME at another place."
+            ).format(path=path)
         )
     if path.parent.exists() and not path.parent.is_dir():
         raise StoreError(
-            f"{path.parent} is a file, but quiz keeps its database in a folder there. Move "
-            "the file away, or point QUIZ_HOME at another place."
+            _(
+                "{path} is a file, but quiz keeps its database in a folder there. Move "
+                "the file away, or point QUIZ_HOME at another place."
+            ).format(path=path.parent)
         )
     reason = _writable_reason(path)
     if path.exists() and path.stat().st_size > 0:
         with path.open("rb") as fh:
             header = fh.read(len(_SQLITE_HEADER))
         if header != _SQLITE_HEADER:
-            raise _corrupt(path, "not an SQLite file")
+            raise _corrupt(path, _("not an SQLite file"))
     return reason
 
 
@@ -134,11 +149,13 @@ def _writable_reason(path: Path) -> str | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return f"cannot create {folder}: {exc.strerror or exc}"
+        return _("cannot create {folder}: {reason}").format(
+            folder=folder, reason=exc.strerror or exc
+        )
     if not os.access(folder, os.W_OK):
-        return "no permission to write in it"
+        return _("no permission to write in it")
     if path.exists() and not os.access(path, os.W_OK):
-        return f"no permission to write {path.name}"
+        return _("no permission to write {name}").format(name=path.name)
     return None
 
 
@@ -215,7 +232,9 @@ class Store:
         try:
             reason = _preflight(path)
         except OSError as exc:  # e.g. a folder on the way that this user may not enter
-            raise StoreError(f"cannot reach {path}: {exc.strerror or exc}") from exc
+            raise StoreError(
+                _("cannot reach {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+            ) from exc
         if reason is None:
             try:
                 return cls._open_writable(path, busy_timeout_ms)
@@ -230,7 +249,7 @@ class Store:
                 path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
             )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {path}: {exc}") from exc
+            raise StoreError(_("cannot open {path}: {error}").format(path=path, error=exc)) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode=WAL")
@@ -533,8 +552,10 @@ class _Checkpointer(threading.Thread):
 
 def _migrate_check_newer(path: Path, version: int) -> None:
     raise StoreError(
-        f"{path} was written by a newer quiz (database schema v{version}; this program "
-        f"knows up to v{schema.SCHEMA_VERSION}). Upgrade quiz to open it.",
+        _(
+            "{path} was written by a newer quiz (database schema v{version}; this program "
+            "knows up to v{known}). Upgrade quiz to open it."
+        ).format(path=path, version=version, known=schema.SCHEMA_VERSION),
     )
 
 
@@ -567,8 +588,10 @@ def _migrate(conn: sqlite3.Connection, path: Path, *, backup: bool = True) -> No
             if isinstance(store_error(exc, path), DatabaseDamaged | StoreBusy | StoreWriteFailed):
                 raise store_error(exc, path) from exc
             raise StoreError(
-                f"{path}: upgrading the database from schema v{step} to v{step + 1} failed "
-                f"({exc}); it was left at v{step}, unchanged",
+                _(
+                    "{path}: upgrading the database from schema v{old} to v{new} failed "
+                    "({error}); it was left at v{old}, unchanged"
+                ).format(path=path, old=step, new=step + 1, error=exc),
             ) from exc
         except BaseException:
             conn.execute("ROLLBACK")
