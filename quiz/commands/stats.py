@@ -79,7 +79,9 @@ def _right(text: str, width: int) -> str:
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+    if hours:
+        return _("{hours}h {minutes}m").format(hours=hours, minutes=f"{minutes:02d}")
+    return _("{minutes}m {seconds}s").format(minutes=minutes, seconds=f"{secs:02d}")
 
 
 def run(args: argparse.Namespace) -> int:
