@@ -219,9 +219,11 @@ class PreviewApp(App[int]):
             self.post_message(self.Checked(generation, card.key, checks))
 
     def _alive(self) -> bool:
-        """False once the screen is gone: a late message (a reload racing the exit) is dropped."""
+        """False once the preview's own screen is gone: a late message (a reload racing the exit)
+        is dropped. The app's query asks that screen even while the help screen is over it, so a
+        save made then still reloads: a broken file must never go on showing its cards proven."""
         try:
-            return bool(self.screen.query("#preview-meta"))
+            return bool(self.query("#preview-meta"))
         except ScreenStackError:
             return False
 
@@ -230,7 +232,7 @@ class PreviewApp(App[int]):
             return
         failed = [str(c) for c in event.checks if not getattr(c, "ok", False)]
         self.status[event.key] = (FAILED if failed else PROVEN, failed)
-        found = self.screen.query("#preview-cards")
+        found = self.query("#preview-cards")
         if not found:
             return  # the app is closing: its widgets are being removed one by one
         cards = found.only_one(OptionList)

@@ -14,7 +14,7 @@ from textual.worker import WorkerCancelled
 
 from quiz.cli import main
 from quiz.errors import QuizError
-from quiz.sandbox.protocol import RunResult, RunStatus
+from quiz.sandbox.protocol import RunRequest, RunResult, RunStatus
 from quiz.tui.preview import FAILED, PENDING, PROVEN, SELF, PreviewApp
 from tests.tui.fakes import FakeRunner
 
@@ -154,3 +154,63 @@ async def test_a_vary_card_is_shown_as_an_instance(tmp_path: Path) -> None:
         assert "print(3 + 1)" in code and "$n" not in code
         key = text(app, "#preview-key")
         assert "showing n=3" in key and "31" in key
+
+
+async def test_a_save_that_breaks_the_file_under_the_help_screen_still_reloads(
+    deck_file: Path,
+) -> None:
+    """Issue 12: a file saved broken while the help screen was open went on showing "1 proven"
+    (the save was dropped as if the app were closing): a broken file claims nothing proven."""
+    from quiz.tui.screens.help import HelpScreen
+
+    app = PreviewApp(deck_file, runner=FakeRunner(PRINTS_TWO))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await checks_done(app)
+        await pilot.pause()
+        assert "1 proven" in text(app, "#preview-status")
+        app.action_help()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        first = app.generation
+        deck_file.write_text(DECK + "  - id: broken\n    type: nosuch\n", encoding="utf-8")
+        app.post_message(PreviewApp.Changed())
+        # Still under the help screen: the save (and the file watcher's own notice of it, once
+        # its debounce is over) must reload the file now, not be dropped.
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.generation > first:
+                break
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        assert app.deck is None and app.problems
+        status = text(app, "#preview-status")
+        assert "proven" not in status and "1 problem" in status
+        assert "does not load" in text(app, "#preview-meta")
+        assert app.query_one(OptionList).option_count == 0
+
+
+async def test_checks_that_finish_under_the_help_screen_are_shown(deck_file: Path) -> None:
+    from quiz.tui.screens.help import HelpScreen
+
+    release = asyncio.Event()
+
+    class SlowRunner(FakeRunner):
+        async def arun(self, request: RunRequest) -> RunResult:
+            await release.wait()
+            return await super().arun(request)
+
+    app = PreviewApp(deck_file, runner=SlowRunner(PRINTS_TWO))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.action_help()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        release.set()
+        await checks_done(app)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.status["preview-me/prints-two"] == (PROVEN, [])
+        assert "1 proven" in text(app, "#preview-status")
