@@ -62,7 +62,7 @@ def _mapped_to_non_root() -> bool:
 def build_plan(
     iso: Isolation,
     ruleset: landlock.Ruleset | None,
-    read_rules: list[tuple[str, bool]] | None = None,
+    read_rules: landlock.OpenedRules | None = None,
     use_seccomp: bool = False,
 ) -> ChildPlan:
     # RLIMIT_NPROC counts per user (per user namespace since Linux 5.14) and is ignored for

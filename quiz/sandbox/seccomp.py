@@ -194,16 +194,28 @@ def program(arch: str) -> bytes:
     return b"".join(out)
 
 
-def install() -> None:
-    """Apply the filter to the calling thread and everything it starts, for good.
+_compiled: list[tuple[ctypes.Array[ctypes.c_char], _SockFprog]] = []
 
-    Needs no_new_privs first (or CAP_SYS_ADMIN); raises OSError where the kernel refuses."""
+
+def compile_filter() -> None:
+    """Build this machine's filter once, in the worker before it forks: each child then only
+    installs it (building it costs every run's preparation ~0.3 ms)."""
+    if _compiled:
+        return
     arch = machine()
     if arch not in _SYSCALLS:
         raise OSError(errno.ENOSYS, f"no seccomp filter for {arch}")
     code = program(arch)
     buffer = ctypes.create_string_buffer(code, len(code))
-    prog = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    _compiled.append((buffer, _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))))
+
+
+def install() -> None:
+    """Apply the filter to the calling thread and everything it starts, for good.
+
+    Needs no_new_privs first (or CAP_SYS_ADMIN); raises OSError where the kernel refuses."""
+    compile_filter()
+    _buffer, prog = _compiled[0]
     linux.check(
         linux.libc().prctl(
             ctypes.c_int(PR_SET_SECCOMP),

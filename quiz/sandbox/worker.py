@@ -513,8 +513,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # entries instead of ~50000: about half of what a run costs in CPU.
         hugepages.back_with_huge_pages()
         ruleset, why = (None, OFF) if "landlock" in disable else _landlock(args.scratch_root)
-        rules = landlock.read_rules(landlock.default_readable(), args.hide)
+        rules = None
+        if ruleset is not None:
+            # Opened here once and kept: each child adds them by descriptor.
+            rules = landlock.open_rules(landlock.read_rules(landlock.default_readable(), args.hide))
         seccomp_why = OFF if "seccomp" in disable else _seccomp_unavailable()
+        if seccomp_why is None:
+            seccomp.compile_filter()  # once here: every child only installs it
         plan = build_plan(iso, ruleset, rules, use_seccomp=seccomp_why is None)
         if ruleset is not None:
             os.close(ruleset.fd)  # a probe only: each child builds its own, with its own scratch

@@ -153,6 +153,19 @@ def test_a_run_writes_only_its_own_folder(hard_pool: SandboxPool, active: set[st
     assert look.stdout == "False\n"
 
 
+def test_a_run_holds_no_descriptor_but_its_own_pipes(hard_pool: SandboxPool) -> None:
+    # The worker keeps Landlock's rule paths open (O_PATH) for its children to build their
+    # rulesets from; no child may keep one (openat() beneath it), nor the ruleset, nor a host pipe.
+    look = (
+        "import os\nopen_fds = []\nfor fd in range(4096):\n    try:\n        os.fstat(fd)\n"
+        "    except OSError:\n        continue\n    open_fds.append(fd)\nprint(open_fds)\n"
+    )
+    result = hard_pool.run(request(look))
+    assert result.status is RunStatus.OK, result
+    # stdin, stdout, stderr, the result pipe and the control pipe (closed once the run started).
+    assert set(eval(result.stdout)) <= {0, 1, 2, 3, 4}, result.stdout
+
+
 def test_a_run_that_kills_the_next_spare_does_not_fail_the_next_run(
     hard_pool: SandboxPool,
 ) -> None:
