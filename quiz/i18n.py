@@ -4,11 +4,12 @@ Deck text carries its own languages (`{en: ..., ko: ...}`); this module translat
 else: screens, footers, verdicts, errors. English is the source text and the fallback, so a
 missing catalog or message shows English, never an error.
 
-The catalogs are made with Babel (see babel.cfg):
-    pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o quiz/locale/quiz.pot quiz
-    pybabel update -i quiz/locale/quiz.pot -d quiz/locale -D quiz
-    pybabel compile -d quiz/locale -D quiz
-The compiled .mo files are committed, so the wheel ships them with no build step.
+The catalogs are made with Babel from the files babel.cfg names; after changing the text, run
+    python scripts/update_catalogs.py
+which extracts quiz/locale/quiz.pot, merges it into each quiz.po (keeping the translations and
+the .po's header) and compiles the quiz.mo; fill in the messages it lists as untranslated and
+run it again. `--check` changes nothing and fails if a catalog is stale. The compiled .mo files
+are committed, so the wheel ships them with no build step.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from babel.util import pathmatch
 
 from quiz.config import AppConfig
 from quiz.i18n import DOMAIN, LOCALE_DIR, _, set_language
@@ -27,23 +29,13 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
 def source_messages() -> set[str | tuple[str, str]]:
-    """Every message the code marks, extracted as `pybabel extract -F babel.cfg` does."""
-    # The same files as babel.cfg.
-    method_map = [
-        (pattern, "python")
-        for pattern in (
-            "quiz/tui/**.py",
-            "quiz/cli.py",
-            "quiz/commands/**.py",
-            "quiz/deck/judge.py",
-            "quiz/deck/session.py",
-            "quiz/srs/store.py",
-            "quiz/config.py",
-        )
-    ]
+    """Every message the code marks, extracted from the files babel.cfg names (as
+    scripts/update_catalogs.py does)."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)  # type: ignore[no-untyped-call]
     found: set[str | tuple[str, str]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT, method_map=method_map, keywords=KEYWORDS
+        ROOT, method_map, options_map, keywords=KEYWORDS
     ):
         found.add(message if isinstance(message, str) else (message[0], message[1]))
     return found
@@ -64,6 +56,31 @@ def test_every_message_has_a_korean_translation() -> None:
     assert len(messages) > 550  # the screens, the commands, the verdicts, the store, peer
     untranslated = sorted(str(m) for m in messages if not ko.get(m))
     assert not untranslated, f"{len(untranslated)} messages lack Korean: {untranslated[:10]}"
+
+
+def test_the_committed_template_is_up_to_date_with_the_source() -> None:
+    # A message marked in the code but missing from quiz.pot (or one left behind there) means
+    # scripts/update_catalogs.py was not run after the text changed.
+    with (LOCALE_DIR / f"{DOMAIN}.pot").open("rb") as f:
+        template = read_po(f)
+    committed = {m.id if isinstance(m.id, str) else (m.id[0], m.id[1]) for m in template if m.id}
+    messages = source_messages()
+    assert not messages - committed, f"not in quiz.pot: {sorted(map(str, messages - committed))}"
+    assert not committed - messages, f"stale in quiz.pot: {sorted(map(str, committed - messages))}"
+
+
+def test_babel_cfg_covers_every_module_that_translates() -> None:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
+        method_map, _options = parse_mapping_cfg(f)  # type: ignore[no-untyped-call]
+    patterns = [pattern for pattern, _method in method_map]
+    uncovered = []
+    for path in sorted((ROOT / "quiz").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative == "quiz/i18n.py" or "from quiz.i18n import" not in path.read_text("utf-8"):
+            continue
+        if not any(pathmatch(pattern, relative) for pattern in patterns):
+            uncovered.append(relative)
+    assert not uncovered, f"babel.cfg does not extract {uncovered}"
 
 
 def _fields(text: str) -> set[str]:
