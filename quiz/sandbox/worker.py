@@ -352,6 +352,14 @@ class Server:
             self._kill_all(stale.pid)
             self._dispose(stale)
 
+    def stop_runs(self) -> None:
+        """Kill the spare and whatever the last run left (the worker is about to exit)."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            self._kill_all(spare.pid)
+            with contextlib.suppress(OSError):
+                remove_tree(spare.scratch)
+
     def _on_lifeline(self, chunk: bytes) -> bool:
         self.orphaned = True  # the outer process died: stop this run, then exit
         return True
@@ -549,7 +557,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     )
     server.serve_forever()
-    return 0
+    # The host is gone or closed our stdin. Everything a run started dies with us (as init of
+    # our PID namespace, or killed here by process group). No interpreter shutdown: finalising
+    # torch's modules takes ~0.3 s, which a one-shot command would wait for (its cgroups can go
+    # only once we are dead); nothing of ours is left to flush.
+    server.stop_runs()
+    os._exit(0)
 
 
 def _seccomp_unavailable() -> str | None:
