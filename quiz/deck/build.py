@@ -40,6 +40,7 @@ from quiz.deck.model import (
 )
 from quiz.deck.readers import Entries, NodeReader, shown, suggest
 from quiz.deck.yamlnodes import INT, NULL, scalar_value
+from quiz.i18n import _
 
 _IDENTIFIER = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
 _GROUP = re.compile(GROUP_PATTERN)
@@ -52,20 +53,20 @@ class DeckBuilder(NodeReader):
 
     def deck(self, root: Node) -> Deck | None:
         self.deck_id = _raw_id(root)  # named in its own problems even if malformed
-        entries = self.entries(root, "a deck")
+        entries = self.entries(root, _("a deck"))
         if entries is None:
             return None
         if "id" in entries:
             self.slug(entries["id"][1], "id")
         self.schema_version(entries, root)
-        self.unknown_keys(entries, DECK_FIELDS, "a deck", {"type": "it belongs to cards"})
+        self.unknown_keys(entries, DECK_FIELDS, _("a deck"), {"type": _("it belongs to cards")})
         self.required(
             entries,
             {k: f for k, f in DECK_FIELDS.items() if k != "schema_version"},
             root,
-            "the deck",
+            _("the deck"),
         )
-        field_pos = {name: self.pos(value) for name, (_, value) in entries.items()}
+        field_pos = {name: self.pos(value) for name, (_key, value) in entries.items()}
         title = self.text(entries["title"][1], "title") if "title" in entries else None
         description = None
         if "description" in entries:
@@ -92,23 +93,31 @@ class DeckBuilder(NodeReader):
 
     def schema_version(self, entries: Entries, root: Node) -> None:
         if "schema_version" not in entries:
-            self.report(root, f"missing 'schema_version' (this format is version {SCHEMA_VERSION})")
+            self.report(
+                root,
+                _("missing 'schema_version' (this format is version {version})").format(
+                    version=SCHEMA_VERSION
+                ),
+            )
             return
         node = entries["schema_version"][1]
         value = scalar_value(node) if isinstance(node, ScalarNode) and node.tag == INT else None
         if value != SCHEMA_VERSION:
             self.report(
                 node,
-                f"unsupported schema_version {shown(node)}: this quiz reads version "
-                f"{SCHEMA_VERSION}",
+                _("unsupported schema_version {found}: this quiz reads version {version}").format(
+                    found=shown(node), version=SCHEMA_VERSION
+                ),
             )
 
     def cards(self, node: Node) -> list[Card]:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"'cards' must be a list of cards, not {shown(node)}")
+            self.report(
+                node, _("'cards' must be a list of cards, not {found}").format(found=shown(node))
+            )
             return []
         if not node.value:
-            self.report(node, "'cards' is empty: a deck needs at least one card")
+            self.report(node, _("'cards' is empty: a deck needs at least one card"))
         built: list[Card] = []
         seen: dict[str, Node] = {}
         for item in node.value:
@@ -122,7 +131,7 @@ class DeckBuilder(NodeReader):
 
     def card(self, node: Node, seen: dict[str, Node]) -> Card | None:
         self.card_id = _raw_id(node)  # named in its own problems even if malformed
-        entries = self.entries(node, "a card")
+        entries = self.entries(node, _("a card"))
         if entries is None:
             return None
         card_id = None
@@ -131,36 +140,48 @@ class DeckBuilder(NodeReader):
             card_id = self.slug(id_node, "id")
             if card_id is not None and card_id in seen:
                 first = seen[card_id].start_mark.line + 1
-                self.report(id_node, f"duplicate card id '{card_id}' (first at line {first})")
+                self.report(
+                    id_node,
+                    _("duplicate card id '{id}' (first at line {line})").format(
+                        id=card_id, line=first
+                    ),
+                )
                 card_id = None
             elif card_id is not None:
                 seen[card_id] = id_node
         card_type = self.card_type(entries, node)
         if card_type is None:
-            self.unknown_keys(entries, _ALL_CARD_KEYS, "a card", {})
+            self.unknown_keys(entries, _ALL_CARD_KEYS, _("a card"), {})
             if "id" not in entries:
-                self.report(node, "a card is missing required field 'id'")
+                self.report(node, _("a card is missing required field 'id'"))
             return None
         before = len(self.problems)
         fields = card_fields(card_type)
-        self.unknown_keys(entries, fields, f"{card_type.value} cards", _owners(card_type))
-        self.required(entries, fields, node, f"this {card_type.value} card")
+        self.unknown_keys(
+            entries, fields, _("{type} cards").format(type=card_type.value), _owners(card_type)
+        )
+        self.required(entries, fields, node, _("this {type} card").format(type=card_type.value))
         values = self.card_values(entries, fields)
         prompt = values.pop("prompt", None)
         if prompt is None and "prompt" not in entries:
             default = DEFAULT_PROMPTS.get(card_type)
             if default is None:
-                self.report(node, f"this {card_type.value} card is missing required field 'prompt'")
+                self.report(
+                    node,
+                    _("this {type} card is missing required field 'prompt'").format(
+                        type=card_type.value
+                    ),
+                )
             else:
                 prompt = Text.plain(default)
-        field_pos: dict[str, SourcePos] = {n: self.pos(v) for n, (_, v) in entries.items()}
+        field_pos: dict[str, SourcePos] = {n: self.pos(v) for n, (_key, v) in entries.items()}
         if "proof" in entries:
             proof_key, proof = entries["proof"]
             field_pos[PROOF_BODY] = _body_start(self.filename, proof_key, proof)
             if isinstance(proof, ScalarNode) and proof.style == ">":
                 # Folding joins its lines: the code would not be the code that was written.
                 self.report(
-                    proof, "'proof' is code: write it as a literal block (|), not folded (>)"
+                    proof, _("'proof' is code: write it as a literal block (|), not folded (>)")
                 )
         for name in ("options", "wrong"):
             if name in entries and isinstance(entries[name][1], SequenceNode):
@@ -185,7 +206,12 @@ class DeckBuilder(NodeReader):
 
     def card_type(self, entries: Entries, node: Node) -> CardType | None:
         if "type" not in entries:
-            self.report(node, f"a card is missing required field 'type' ({', '.join(CARD_TYPES)})")
+            self.report(
+                node,
+                _("a card is missing required field 'type' ({types})").format(
+                    types=", ".join(CARD_TYPES)
+                ),
+            )
             return None
         type_node = entries["type"][1]
         value = self.string(type_node, "type")
@@ -194,7 +220,9 @@ class DeckBuilder(NodeReader):
         if value not in CARD_TYPES:
             self.report(
                 type_node,
-                f"unknown card type {value!r} (types: {', '.join(CARD_TYPES)})"
+                _("unknown card type {value} (types: {types})").format(
+                    value=repr(value), types=", ".join(CARD_TYPES)
+                )
                 + suggest(value, CARD_TYPES),
             )
             return None
@@ -202,7 +230,7 @@ class DeckBuilder(NodeReader):
 
     def card_values(self, entries: Entries, fields: dict[str, Field]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for name, (_, node) in entries.items():
+        for name, (_key, node) in entries.items():
             field = fields.get(name)
             if field is None or name in ("id", "type"):
                 continue
@@ -235,7 +263,9 @@ class DeckBuilder(NodeReader):
             if mode is not None and mode not in MATCH_MODES:
                 self.report(
                     node,
-                    f"unknown match mode {mode!r} (modes: {', '.join(MATCH_MODES)})"
+                    _("unknown match mode {value} (modes: {modes})").format(
+                        value=repr(mode), modes=", ".join(MATCH_MODES)
+                    )
                     + suggest(mode, MATCH_MODES),
                 )
                 return None
@@ -254,8 +284,10 @@ class DeckBuilder(NodeReader):
         if not _GROUP.match(value) or any(len(p) > SLUG_MAX for p in value.split("/")):
             self.report(
                 node,
-                f"'{name}' must be a slug (this deck's group) or 'deck-id/slug' (a group shared "
-                f"across decks), not {shown(node)}",
+                _(
+                    "'{name}' must be a slug (this deck's group) or 'deck-id/slug' (a group shared "
+                    "across decks), not {found}"
+                ).format(name=name, found=shown(node)),
             )
             return None
         return value
@@ -267,38 +299,53 @@ class DeckBuilder(NodeReader):
         found: dict[str, tuple[Any, ...]] = {}
         for name, (key, values) in entries.items():
             if not _IDENTIFIER.match(name):
-                self.report(key, f"vary variable {name!r} must be a Python identifier")
+                self.report(
+                    key,
+                    _("vary variable {name} must be a Python identifier").format(name=repr(name)),
+                )
                 continue
             if not isinstance(values, SequenceNode) or not values.value:
-                self.report(values, f"vary.{name} must be a non-empty list of values")
+                self.report(
+                    values, _("vary.{name} must be a non-empty list of values").format(name=name)
+                )
                 continue
             items = []
             for item in values.value:
                 if not isinstance(item, ScalarNode):
-                    self.report(item, f"vary.{name} values must be strings, numbers or booleans")
+                    self.report(
+                        item,
+                        _("vary.{name} values must be strings, numbers or booleans").format(
+                            name=name
+                        ),
+                    )
                     continue
                 items.append(scalar_value(item))
             found[name] = tuple(items)
         count = math.prod(len(v) for v in found.values())
         if count > vary.MAX_COMBINATIONS:
-            self.report(node, f"vary makes {count} combinations; at most {vary.MAX_COMBINATIONS}")
+            self.report(
+                node,
+                _("vary makes {count} combinations; at most {max}").format(
+                    count=count, max=vary.MAX_COMBINATIONS
+                ),
+            )
             return None
         return found
 
     def options(self, node: Node) -> tuple[ChoiceOption, ...] | None:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"'options' must be a list, not {shown(node)}")
+            self.report(node, _("'options' must be a list, not {found}").format(found=shown(node)))
             return None
         if len(node.value) < 2:
-            self.report(node, "'options' needs at least two options")
+            self.report(node, _("'options' needs at least two options"))
         built = []
         for item in node.value:
             if isinstance(item, MappingNode) and not _is_language_map(item):
-                entries = self.entries(item, "an option") or {}
-                self.unknown_keys(entries, OPTION_KEYS, "an option", {})
+                entries = self.entries(item, _("an option")) or {}
+                self.unknown_keys(entries, OPTION_KEYS, _("an option"), {})
                 text = None
                 if "text" not in entries:
-                    self.report(item, "an option is missing required field 'text'")
+                    self.report(item, _("an option is missing required field 'text'"))
                 else:
                     text = self.text(entries["text"][1], "text")
                 truth = self.string(entries["truth"][1], "truth") if "truth" in entries else None
@@ -318,7 +365,7 @@ class DeckBuilder(NodeReader):
     ) -> None:
         """Rules that span fields: choice correctness, cloze blanks."""
         if card_type is CardType.CLOZE and "code" in values and not cloze.blanks(values["code"]):
-            self.report(entries["code"][1], "cloze code has no blanks: mark them {{like this}}")
+            self.report(entries["code"][1], _("cloze code has no blanks: mark them {{like this}}"))
         if card_type is not CardType.CHOICE or "options" not in values:
             return
         options: tuple[ChoiceOption, ...] = values["options"]
@@ -328,7 +375,7 @@ class DeckBuilder(NodeReader):
             missing = [i for i, has in enumerate(with_truth) if not has]
             self.report(
                 options_node.value[missing[0]],
-                "every option needs a 'truth' once one has it (this one has none)",
+                _("every option needs a 'truth' once one has it (this one has none)"),
             )
         answer = values.get("answer")
         if answer is None and "answer" in entries:
@@ -336,22 +383,27 @@ class DeckBuilder(NodeReader):
         if answer is None and not any(with_truth):
             self.report(
                 options_node,
-                "no correct option: give 'answer' (a 0-based index) or a 'truth' for each option",
+                _(
+                    "no correct option: give 'answer' (a 0-based index) or a 'truth' for each "
+                    "option"
+                ),
             )
             return
         if answer is not None:
             answer_node = entries["answer"][1]
             if not answer:
-                self.report(answer_node, "no correct option: 'answer' is an empty list")
+                self.report(answer_node, _("no correct option: 'answer' is an empty list"))
             for i in answer:
                 if not 0 <= i < len(options):
                     self.report(
                         answer_node,
-                        f"answer index {i} is out of range: the card has {len(options)} options "
-                        f"(0 to {len(options) - 1})",
+                        _(
+                            "answer index {index} is out of range: the card has {count} options "
+                            "(0 to {last})"
+                        ).format(index=i, count=len(options), last=len(options) - 1),
                     )
             if len(set(answer)) != len(answer):
-                self.report(answer_node, "'answer' lists the same index twice")
+                self.report(answer_node, _("'answer' lists the same index twice"))
 
 
 def _raw_id(node: Node) -> str | None:
@@ -391,10 +443,14 @@ def _owners(card_type: CardType) -> dict[str, str]:
         if other is not card_type:
             for name in fields:
                 owners.setdefault(name, []).append(other.value)
-    owned = {name: f"it belongs to {' and '.join(types)} cards" for name, types in owners.items()}
-    owned["schema_version"] = "it belongs at the top of the deck"
-    owned["cards"] = "it belongs at the top of the deck"
-    owned["setup"] = "it belongs at the top of the deck"
+    owned = {
+        name: _("it belongs to {types} cards").format(types=_(" and ").join(types))
+        for name, types in owners.items()
+    }
+    at_top = _("it belongs at the top of the deck")
+    owned["schema_version"] = at_top
+    owned["cards"] = at_top
+    owned["setup"] = at_top
     return owned
 
 

@@ -10,6 +10,7 @@ from quiz.deck.loader import DeckLoad, load_deck
 from quiz.deck.model import Deck, SourcePos
 from quiz.deck.problems import Problem
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.paths import bundled_decks_dir, locations
 
 DECK_SUFFIXES = (".yaml", ".yml")
@@ -45,7 +46,7 @@ def expand(paths: Iterable[Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise QuizError(f"{path}: no such deck file or folder", title="Decks not found")
+            raise _no_such_path(path)
     return _unique(files)
 
 
@@ -67,10 +68,17 @@ def check_deck_paths(paths: Iterable[Path]) -> None:
     for path in paths:
         if path.is_dir() and not deck_files(path):
             raise QuizError(
-                f"no deck file (*.yaml, *.yml) was found in {path}", title="Decks not found"
+                _("no deck file (*.yaml, *.yml) was found in {path}").format(path=path),
+                title=_("Decks not found"),
             )
         if not path.exists():
-            raise QuizError(f"{path}: no such deck file or folder", title="Decks not found")
+            raise _no_such_path(path)
+
+
+def _no_such_path(path: Path) -> QuizError:
+    return QuizError(
+        _("{path}: no such deck file or folder").format(path=path), title=_("Decks not found")
+    )
 
 
 def _unique(paths: list[Path]) -> list[Path]:
@@ -106,7 +114,9 @@ def load_library(paths: Iterable[Path]) -> Library:
             decks = [d for d in decks if d.id != deck.id]
         elif deck.id in owners:
             pos = deck.field_pos.get("id") or SourcePos(str(path), 1, 1)
-            message = f"deck id '{deck.id}' is already used by {owners[deck.id]}"
+            message = _("deck id '{id}' is already used by {path}").format(
+                id=deck.id, path=owners[deck.id]
+            )
             failures.append(DeckLoad(path, None, [Problem(pos, deck.id, None, message)]))
             continue
         owners[deck.id] = path

@@ -12,6 +12,7 @@ from quiz.deck.build import DeckBuilder
 from quiz.deck.model import Deck, SourcePos
 from quiz.deck.problems import Problem
 from quiz.deck.yamlnodes import MAX_FILE_BYTES, Located, compose, decode, too_large
+from quiz.i18n import _
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ def load_deck_text(text: str, filename: str) -> DeckLoad:
     if root is None and found:
         return DeckLoad(Path(filename), None, _lift(found))
     if root is None:
-        empty = Problem(SourcePos(filename, 1, 1), None, None, "the file is empty: no deck in it")
+        empty = Problem(
+            SourcePos(filename, 1, 1), None, None, _("the file is empty: no deck in it")
+        )
         return DeckLoad(Path(filename), None, [empty])
     builder = DeckBuilder(filename)
     deck = builder.deck(root)
@@ -57,7 +60,8 @@ def load_deck(path: Path) -> DeckLoad:
             data = fh.read(MAX_FILE_BYTES + 1)  # a file that grew since stat is still bounded
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        problem = Problem(SourcePos(filename, 1, 1), None, None, f"cannot read the file: {reason}")
+        message = _("cannot read the file: {reason}").format(reason=reason)
+        problem = Problem(SourcePos(filename, 1, 1), None, None, message)
         return DeckLoad(path, None, [problem])
     text, found = decode(data, filename)
     if text is None:

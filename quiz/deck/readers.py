@@ -19,6 +19,7 @@ from quiz.deck.model import SourcePos, Text
 from quiz.deck.problems import Problem
 from quiz.deck.requires import KNOWN_REQUIREMENTS, parse_specifier
 from quiz.deck.yamlnodes import FLOAT, INT, MERGE, NULL, position, scalar_value
+from quiz.i18n import _
 from quiz.textsafe import first_control
 
 _SLUG = re.compile(SLUG_PATTERN)
@@ -29,16 +30,16 @@ Entries = dict[str, tuple[ScalarNode, Node]]
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '{word}'?").format(word=close[0]) if close else ""
 
 
 def shown(node: Node) -> str:
     if isinstance(node, ScalarNode):
         if node.tag == NULL:
-            return "nothing"
+            return _("nothing")
         text = str(node.value)
         return repr(text if len(text) <= 40 else text[:37] + "...")
-    return "a list" if isinstance(node, SequenceNode) else "a map"
+    return _("a list") if isinstance(node, SequenceNode) else _("a map")
 
 
 class NodeReader:
@@ -64,23 +65,33 @@ class NodeReader:
     def entries(self, node: Node, what: str) -> Entries | None:
         """A map's keys and value nodes; duplicate keys and non-string keys are problems."""
         if not isinstance(node, MappingNode):
-            self.report(node, f"{what} must be a map of fields, not {shown(node)}")
+            self.report(
+                node,
+                _("{what} must be a map of fields, not {found}").format(
+                    what=what, found=shown(node)
+                ),
+            )
             return None
         found: Entries = {}
         merged: Entries = {}
         for key, value in node.value:
             if key.tag == MERGE:
                 for source in value.value if isinstance(value, SequenceNode) else [value]:
-                    for name, pair in (self.entries(source, "a merged map") or {}).items():
+                    for name, pair in (self.entries(source, _("a merged map")) or {}).items():
                         merged.setdefault(name, pair)
                 continue
             if not isinstance(key, ScalarNode) or key.tag == NULL:
-                self.report(key, f"keys in {what} must be strings")
+                self.report(key, _("keys in {what} must be strings").format(what=what))
                 continue
             name = str(key.value)
             if name in found:
                 first = found[name][0].start_mark.line + 1
-                self.report(key, f"duplicate key '{name}' (first at line {first})")
+                self.report(
+                    key,
+                    _("duplicate key '{name}' (first at line {line})").format(
+                        name=name, line=first
+                    ),
+                )
                 continue
             found[name] = (key, value)
         # Explicit keys win over merged ones, as YAML's merge key says.
@@ -90,28 +101,43 @@ class NodeReader:
         self, entries: Entries, allowed: Iterable[str], what: str, elsewhere: dict[str, str]
     ) -> None:
         allowed = list(allowed)
-        for name, (key, _) in entries.items():
+        for name, (key, _value) in entries.items():
             if name in allowed:
                 continue
             if name in elsewhere:
-                self.report(key, f"'{name}' is not a field of {what} ({elsewhere[name]})")
+                self.report(
+                    key,
+                    _("'{name}' is not a field of {what} ({why})").format(
+                        name=name, what=what, why=elsewhere[name]
+                    ),
+                )
             else:
-                self.report(key, f"unknown field '{name}' in {what}{suggest(name, allowed)}")
+                self.report(
+                    key,
+                    _("unknown field '{name}' in {what}").format(name=name, what=what)
+                    + suggest(name, allowed),
+                )
 
     def required(self, entries: Entries, fields: dict[str, Field], node: Node, what: str) -> None:
         for name, field in fields.items():
             if field.required and name not in entries:
-                self.report(node, f"{what} is missing required field '{name}'")
+                self.report(
+                    node,
+                    _("{what} is missing required field '{name}'").format(what=what, name=name),
+                )
 
     # -- scalars ---------------------------------------------------------------------------
 
     def string(self, node: Node, name: str) -> str | None:
         """Any non-empty scalar, as written (so `answer: 1.50` stays "1.50")."""
         if not isinstance(node, ScalarNode):
-            self.report(node, f"'{name}' must be a string, not {shown(node)}")
+            self.report(
+                node,
+                _("'{name}' must be a string, not {found}").format(name=name, found=shown(node)),
+            )
             return None
         if node.tag == NULL:
-            self.report(node, f"'{name}' is empty")
+            self.report(node, _("'{name}' is empty").format(name=name))
             return None
         value = str(node.value)
         control = first_control(value)
@@ -119,8 +145,10 @@ class NodeReader:
             # Only a double-quoted escape ("\e", "\x1b") can put one here; a terminal would obey it.
             self.report(
                 node,
-                f"'{name}' holds the control character U+{ord(control):04X}, which a "
-                "terminal would obey: remove it (tab and newline are fine)",
+                _(
+                    "'{name}' holds the control character {code}, which a terminal would obey: "
+                    "remove it (tab and newline are fine)"
+                ).format(name=name, code=f"U+{ord(control):04X}"),
             )
             return None
         return value
@@ -129,7 +157,7 @@ class NodeReader:
         """A string with something in it (text a learner reads cannot be blank)."""
         value = self.string(node, name)
         if value is not None and not value.strip():
-            self.report(node, f"'{name}' is empty")
+            self.report(node, _("'{name}' is empty").format(name=name))
             return None
         return value
 
@@ -140,8 +168,10 @@ class NodeReader:
         if not _SLUG.match(value) or len(value) > SLUG_MAX:
             self.report(
                 node,
-                f"'{name}' must be a slug (lowercase letters and digits joined by single "
-                f"hyphens, at most {SLUG_MAX} characters), not {value!r}",
+                _(
+                    "'{name}' must be a slug (lowercase letters and digits joined by single "
+                    "hyphens, at most {max} characters), not {value}"
+                ).format(name=name, max=SLUG_MAX, value=repr(value)),
             )
             return None
         return value
@@ -152,14 +182,21 @@ class NodeReader:
             value = self.nonblank(node, name)
             return None if value is None else Text.plain(value)
         if not isinstance(node, MappingNode):
-            self.report(node, f"'{name}' must be a string or a language map, not {shown(node)}")
+            self.report(
+                node,
+                _("'{name}' must be a string or a language map, not {found}").format(
+                    name=name, found=shown(node)
+                ),
+            )
             return None
         by_lang: dict[str, str] = {}
         for lang, (key, value_node) in (self.entries(node, f"'{name}'") or {}).items():
             if lang not in ISO_639_1:
                 self.report(
                     key,
-                    f"unknown language code '{lang}' in '{name}' (ISO 639-1 codes only)"
+                    _("unknown language code '{code}' in '{name}' (ISO 639-1 codes only)").format(
+                        code=lang, name=name
+                    )
                     + suggest(lang, ISO_639_1),
                 )
                 continue
@@ -167,39 +204,64 @@ class NodeReader:
             if value is not None:
                 by_lang[lang] = value
         if "en" not in by_lang:
-            self.report(node, f"the language map in '{name}' needs an 'en' entry")
+            self.report(
+                node, _("the language map in '{name}' needs an 'en' entry").format(name=name)
+            )
             return None
         return Text(by_lang)
 
     def strings(self, node: Node, name: str) -> tuple[str, ...] | None:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"'{name}' must be a list of strings, not {shown(node)}")
+            self.report(
+                node,
+                _("'{name}' must be a list of strings, not {found}").format(
+                    name=name, found=shown(node)
+                ),
+            )
             return None
         values = [self.string(item, f"{name} item") for item in node.value]
         return tuple(v for v in values if v is not None)
 
     def slugs(self, node: Node, name: str) -> tuple[str, ...] | None:
         if not isinstance(node, SequenceNode):
-            self.report(node, f"'{name}' must be a list of slugs, not {shown(node)}")
+            self.report(
+                node,
+                _("'{name}' must be a list of slugs, not {found}").format(
+                    name=name, found=shown(node)
+                ),
+            )
             return None
         values = [self.slug(item, name.removesuffix("s")) for item in node.value]
         return tuple(v for v in values if v is not None)
 
     def number(self, node: Node, name: str) -> float | None:
         if not isinstance(node, ScalarNode) or node.tag not in (INT, FLOAT):
-            self.report(node, f"'{name}' must be a number of seconds, not {shown(node)}")
+            self.report(
+                node,
+                _("'{name}' must be a number of seconds, not {found}").format(
+                    name=name, found=shown(node)
+                ),
+            )
             return None
         raw = scalar_value(node)
         assert isinstance(raw, int | float)
         value = float(raw)
         if not (math.isfinite(value) and 0 < value <= MAX_TIMEOUT):
-            self.report(node, f"'{name}' must be more than 0 and at most {MAX_TIMEOUT:g} seconds")
+            self.report(
+                node,
+                _("'{name}' must be more than 0 and at most {max} seconds").format(
+                    name=name, max=f"{MAX_TIMEOUT:g}"
+                ),
+            )
             return None
         return value
 
     def index(self, node: Node) -> int | None:
         if not isinstance(node, ScalarNode) or node.tag != INT:
-            self.report(node, f"an answer index must be a whole number, not {shown(node)}")
+            self.report(
+                node,
+                _("an answer index must be a whole number, not {found}").format(found=shown(node)),
+            )
             return None
         value = scalar_value(node)
         assert isinstance(value, int)
@@ -214,7 +276,9 @@ class NodeReader:
             if name not in KNOWN_REQUIREMENTS:
                 self.report(
                     key,
-                    f"unknown requirement '{name}' (known: {', '.join(KNOWN_REQUIREMENTS)})"
+                    _("unknown requirement '{name}' (known: {known})").format(
+                        name=name, known=", ".join(KNOWN_REQUIREMENTS)
+                    )
                     + suggest(name, KNOWN_REQUIREMENTS),
                 )
                 continue

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from importlib import metadata
 
+from quiz.i18n import _
+
 # What a deck or card may require, and the distribution each name is read from.
 KNOWN_REQUIREMENTS = {"torch": "torch"}
 
@@ -54,13 +56,19 @@ def parse_specifier(text: str) -> list[Clause]:
         found = _CLAUSE.match(part)
         if found is None:
             raise ValueError(
-                f"{part.strip()!r} is not a version specifier like '>=2.1' or '>=2.1,<3'"
+                _("{spec} is not a version specifier like '>=2.1' or '>=2.1,<3'").format(
+                    spec=repr(part.strip())
+                )
             )
         op, release, star = found.groups()
         if star and op not in ("==", "!="):
-            raise ValueError(f"{part.strip()!r}: '.*' only goes with == or !=")
+            raise ValueError(
+                _("{spec}: '.*' only goes with == or !=").format(spec=repr(part.strip()))
+            )
         if op == "~=" and "." not in release:
-            raise ValueError(f"{part.strip()!r}: '~=' needs at least two version parts")
+            raise ValueError(
+                _("{spec}: '~=' needs at least two version parts").format(spec=repr(part.strip()))
+            )
         clauses.append(Clause(op, tuple(int(x) for x in release.split(".")), bool(star)))
     return clauses
 

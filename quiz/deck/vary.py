@@ -14,6 +14,7 @@ from string import Template
 from typing import Any
 
 from quiz.deck.model import Card, ChoiceOption, Text
+from quiz.i18n import _
 
 # Beyond this many combinations a card is almost certainly a mistake (and cannot be sampled).
 MAX_COMBINATIONS = 10_000
@@ -135,8 +136,10 @@ def template_problems(card: Card) -> list[tuple[str, str]]:
                 found.append(
                     (
                         key,
-                        f"'{key.split('.')[0]}' has a '$' not followed by a variable name; "
-                        "write $$ for a literal $",
+                        _(
+                            "'{field}' has a '$' not followed by a variable name; "
+                            "write $$ for a literal $"
+                        ).format(field=key.split(".")[0]),
                     )
                 )
             elif name is not None and name not in defined:
@@ -144,8 +147,10 @@ def template_problems(card: Card) -> list[tuple[str, str]]:
                 found.append(
                     (
                         key,
-                        f"'{key.split('.')[0]}' uses ${name}, which vary does not define "
-                        f"(vary defines: {known})",
+                        _(
+                            "'{field}' uses ${name}, which vary does not define "
+                            "(vary defines: {known})"
+                        ).format(field=key.split(".")[0], name=name, known=known),
                     )
                 )
     return _unique(found)

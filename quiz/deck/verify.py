@@ -21,6 +21,7 @@ from typing import Any
 from quiz.deck import cloze, judge, vary
 from quiz.deck.compare import claim_holds
 from quiz.deck.model import PROOF_BODY, Card, CardType, Deck, SourcePos
+from quiz.i18n import _
 from quiz.sandbox.protocol import CARD, PROOF, Runner, RunRequest, RunResult, RunStatus
 
 SAMPLE_LIMIT = 64
@@ -54,6 +55,11 @@ def _quote(text: str) -> str:
     return repr(text)
 
 
+def _describe(result: RunResult) -> str:
+    """How a run went wrong, in the app's language (the author reads it)."""
+    return judge.describe(result, translate=True)
+
+
 def _failed(result: RunResult) -> bool:
     """A learner-side failure: the answer or the check raised, or the run timed out or broke."""
     return not judge.passed(result) and not judge.card_side_failure(result)
@@ -63,27 +69,39 @@ async def _predict(deck: Deck, card: Card, runner: Runner) -> list[str]:
     result = await judge.predict_run(deck, card, runner)
     truth = judge.truth_from_run(result)
     if truth is None:
-        return [judge.describe(result)]
+        return [_describe(result)]
     if card.expected_output is None:
         if result.ok:
             return []
         # Without a claim, a raise is more likely a typo in the card than the lesson.
         return [
-            f"{judge.describe(result)} and the card has no 'answer'; if the exception is "
-            f"the point, add `answer: {truth}`"
+            _(
+                "{failure} and the card has no 'answer'; if the exception is the point, add "
+                "`answer: {truth}`"
+            ).format(failure=_describe(result), truth=truth)
         ]
     if claim_holds(card.expected_output, truth, card.match):
         if not result.ok and result.stdout.strip():
             # The truth of a raising run is the exception's name alone: what it printed first
             # is part of what happens but not of what the learner is asked to type.
             return [
-                f"the code prints {_quote(result.stdout)} before it raises {truth}, but the "
-                "answer of a raising card is only the exception's name: print nothing first"
+                _(
+                    "the code prints {output} before it raises {truth}, but the answer of a "
+                    "raising card is only the exception's name: print nothing first"
+                ).format(output=_quote(result.stdout), truth=truth)
             ]
         return []
-    actual = f"raises {truth}" if not result.ok else f"prints {_quote(truth)}"
+    claim = {"claimed": _quote(card.expected_output), "match": card.match.value}
+    if not result.ok:
+        return [
+            _("claims {claimed} ({match} match) but the code raises {truth}").format(
+                truth=truth, **claim
+            )
+        ]
     return [
-        f"claims {_quote(card.expected_output)} ({card.match.value} match) but the code {actual}"
+        _("claims {claimed} ({match} match) but the code prints {output}").format(
+            output=_quote(truth), **claim
+        )
     ]
 
 
@@ -92,17 +110,21 @@ async def _choice(deck: Deck, card: Card, runner: Runner) -> list[str]:
         if card.code is None:
             return []
         result = await judge.choice_run(deck, card, runner)
-        return [] if result.ok else [judge.describe(result)]
+        return [] if result.ok else [_describe(result)]
     result = await judge.choice_run(deck, card, runner)
     correct = judge.correct_from_run(card, result)
     if correct is None:
-        return [f"the truths could not be evaluated: {judge.describe(result)}"]
+        return [_("the truths could not be evaluated: {failure}").format(failure=_describe(result))]
     if not correct:
-        return ["no option's truth holds: a choice card needs at least one correct option"]
+        return [_("no option's truth holds: a choice card needs at least one correct option")]
     if card.answer_indexes is not None and frozenset(card.answer_indexes) != correct:
         claimed = ", ".join(str(i) for i in sorted(card.answer_indexes))
         actual = ", ".join(str(i) for i in sorted(correct))
-        return [f"answer claims option(s) {claimed} but the truths hold for {actual} (0-based)"]
+        return [
+            _(
+                "answer claims option(s) {claimed} but the truths hold for {actual} (0-based)"
+            ).format(claimed=claimed, actual=actual)
+        ]
     return []
 
 
@@ -115,13 +137,17 @@ async def _code(deck: Deck, card: Card, runner: Runner) -> list[str]:
         *(judge.code_run(deck, card, source, runner) for _, source, _ in attempts)
     )
     problems = []
-    for (name, _, must_pass), result in zip(attempts, results, strict=True):
+    for (name, _source, must_pass), result in zip(attempts, results, strict=True):
         if judge.card_side_failure(result):
-            return [f"{name}: {judge.describe(result)}"]
+            return [f"{name}: {_describe(result)}"]
         if must_pass and not judge.passed(result):
-            problems.append(f"{name} must pass the check but {judge.describe(result)}")
+            problems.append(
+                _("{name} must pass the check but {failure}").format(
+                    name=name, failure=_describe(result)
+                )
+            )
         elif not must_pass and not _failed(result):
-            problems.append(f"{name} must fail the check but passes it")
+            problems.append(_("{name} must fail the check but passes it").format(name=name))
     return problems
 
 
@@ -130,8 +156,11 @@ async def _cloze(deck: Deck, card: Card, runner: Runner) -> list[str]:
     result = await judge.cloze_run(deck, card, originals, runner)
     if judge.passed(result) if card.check is not None else result.ok:
         return []
-    what = "pass the check" if card.check is not None else "run"
-    return [f"the original fills must {what} but {judge.describe(result)}"]
+    if card.check is not None:
+        message = _("the original fills must pass the check but {failure}")
+    else:
+        message = _("the original fills must run but {failure}")
+    return [message.format(failure=_describe(result))]
 
 
 # The innermost frame of the proof's own code in a sandbox traceback.
@@ -174,14 +203,16 @@ async def _proof(deck: Deck, card: Card, runner: Runner) -> tuple[list[str], Sou
     if result.ok and result.segment is None:
         return [], None
     if result.ok:  # a clean sys.exit() ended the run: the rest of the proof never ran
-        stopped = judge.SEGMENT_NAMES.get(result.segment or "", result.segment)
-        return [f"{stopped} exited before the proof ran to its end"], card.position_of("proof")
+        named = judge.SEGMENT_NAMES.get(result.segment or "")
+        stopped = _(named) if named is not None else result.segment
+        message = _("{part} exited before the proof ran to its end").format(part=stopped)
+        return [message], card.position_of("proof")
     line = proof_line(result)
     lines = card.proof.splitlines()
     quoted = ""
     if line is not None and 0 < line <= len(lines):
-        quoted = f" (proof line {line}: {lines[line - 1].strip()})"
-    return [f"proof: {judge.describe(result)}{quoted}"], _located(card, line)
+        quoted = _(" (proof line {line}: {code})").format(line=line, code=lines[line - 1].strip())
+    return [_("proof: {failure}").format(failure=_describe(result)) + quoted], _located(card, line)
 
 
 def unproven(card: Card) -> str | None:
@@ -189,9 +220,9 @@ def unproven(card: Card) -> str | None:
     if card.proof is not None:
         return None
     if card.type is CardType.FLIP:
-        return "strict: a flip card's answer is not proven by execution: add a 'proof'"
+        return _("strict: a flip card's answer is not proven by execution: add a 'proof'")
     if card.type is CardType.CHOICE and not judge.has_truths(card):
-        return (
+        return _(
             "strict: the correct options are not established by execution: give every option "
             "a 'truth', or add a 'proof'"
         )
@@ -220,6 +251,7 @@ async def verify_instance(deck: Deck, card: Card, runner: Runner) -> CardCheck:
         pos = where if not problems else None
         message = "; ".join(problems + proof_problems)
         return CardCheck(card.key, False, message, card.instance, elapsed, pos)
+    # A pass's message stays English: only --json prints it, and the check cache keeps it.
     if prover is None:
         message = "self-graded: nothing to run" if card.proof is None else "proven by its proof"
     else:

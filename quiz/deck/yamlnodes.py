@@ -14,6 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from quiz.deck.model import SourcePos
+from quiz.i18n import _
 
 # Deck files are hand-written; anything near this size is a mistake or an attack.
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -73,7 +74,7 @@ def _offset_position(filename: str, text: str, offset: int) -> SourcePos:
 
 
 def _where(mark: yaml.Mark) -> str:
-    return f"line {mark.line + 1}, column {mark.column + 1}"
+    return _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
 
 
 def _syntax_problem(filename: str, text: str, exc: yaml.MarkedYAMLError) -> Located:
@@ -83,26 +84,35 @@ def _syntax_problem(filename: str, text: str, exc: yaml.MarkedYAMLError) -> Loca
     problem, context = exc.problem_mark, exc.context_mark
     at_end = problem is not None and not text[problem.index :].strip()
     if context is not None and (problem is None or at_end):
-        message = exc.context or "invalid YAML"
+        # PyYAML's own words (exc.context, exc.problem) are English whatever the language.
+        message = exc.context or _("invalid YAML")
         if exc.problem and problem is not None:
-            message += f", {exc.problem} at {_where(problem)}"
-        return Located(_mark_position(filename, context), f"YAML syntax error: {message}")
-    message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            message += _(", {problem} at {where}").format(
+                problem=exc.problem, where=_where(problem)
+            )
+        syntax = _("YAML syntax error: {message}").format(message=message)
+        return Located(_mark_position(filename, context), syntax)
+    message = " ".join(p for p in (exc.context, exc.problem) if p) or _("invalid YAML")
     if context is not None and problem is not None and context.line != problem.line:
-        message += f" (it starts at {_where(context)})"
-    return Located(_mark_position(filename, problem or context), f"YAML syntax error: {message}")
+        message += _(" (it starts at {where})").format(where=_where(context))
+    syntax = _("YAML syntax error: {message}").format(message=message)
+    return Located(_mark_position(filename, problem or context), syntax)
 
 
 def _reader_message(exc: yaml.reader.ReaderError) -> str:
     char = exc.character
     code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
-    return f"character U+{code:04X} is not allowed in YAML; remove it or write it escaped"
+    return _("character {code} is not allowed in YAML; remove it or write it escaped").format(
+        code=f"U+{code:04X}"
+    )
 
 
 def too_large(filename: str, size: int) -> Located:
     return Located(
         SourcePos(filename, 1, 1),
-        f"file is {size} bytes; decks are limited to {MAX_FILE_BYTES} bytes",
+        _("file is {size} bytes; decks are limited to {max} bytes").format(
+            size=size, max=MAX_FILE_BYTES
+        ),
     )
 
 
@@ -119,7 +129,9 @@ def decode(data: bytes, filename: str) -> tuple[str | None, list[Located]]:
         return None, [
             Located(
                 SourcePos(filename, line, col),
-                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the deck as UTF-8",
+                _("not valid UTF-8 (byte {byte}); save the deck as UTF-8").format(
+                    byte=f"0x{data[exc.start]:02x}"
+                ),
             )
         ]
 
@@ -137,9 +149,11 @@ def compose(text: str, filename: str) -> tuple[Node | None, list[Located]]:
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(filename, text, exc)]
     except yaml.YAMLError as exc:
-        return None, [Located(SourcePos(filename, 1, 1), f"YAML error: {exc}")]
+        return None, [
+            Located(SourcePos(filename, 1, 1), _("YAML error: {error}").format(error=exc))
+        ]
     except RecursionError:
-        return None, [Located(SourcePos(filename, 1, 1), "YAML is nested too deeply")]
+        return None, [Located(SourcePos(filename, 1, 1), _("YAML is nested too deeply"))]
     finally:
         loader.dispose()
     if root is None:
@@ -170,21 +184,23 @@ def _audit(root: Node, filename: str) -> tuple[list[Located], list[Located]]:
         if key in sizes:
             continue
         if key in on_path:
-            problems.append(Located(position(filename, node), "an alias refers to itself"))
+            problems.append(Located(position(filename, node), _("an alias refers to itself")))
             return problems, foreign
         if node.tag not in ALLOWED_TAGS:
             foreign.append(
                 Located(
                     position(filename, node),
-                    f"tag '{_short_tag(node.tag)}' is not allowed: decks hold plain data "
-                    "(strings, numbers, lists, maps) and nothing in them is constructed",
+                    _(
+                        "tag '{tag}' is not allowed: decks hold plain data (strings, numbers, "
+                        "lists, maps) and nothing in them is constructed"
+                    ).format(tag=_short_tag(node.tag)),
                 )
             )
         on_path.add(key)
         stack.append((node, True))
         for child in _children(node):
             if id(child) in on_path:
-                problems.append(Located(position(filename, child), "an alias refers to itself"))
+                problems.append(Located(position(filename, child), _("an alias refers to itself")))
                 return problems, foreign
             if id(child) not in sizes:
                 stack.append((child, False))
@@ -192,7 +208,9 @@ def _audit(root: Node, filename: str) -> tuple[list[Located], list[Located]]:
         problems.append(
             Located(
                 position(filename, root),
-                f"aliases expand this document past {MAX_EXPANDED_NODES} nodes; refusing it",
+                _("aliases expand this document past {max} nodes; refusing it").format(
+                    max=MAX_EXPANDED_NODES
+                ),
             )
         )
     return problems, foreign
