@@ -8,16 +8,20 @@ are (the folder is read-only, the file is damaged).
 
 from __future__ import annotations
 
+from quiz.i18n import _
+
 
 class QuizError(Exception):
     """An error meant for the user: the CLI prints it to stderr, the TUI shows it with notify."""
 
     exit_code = 2
 
-    def __init__(self, message: str, title: str = "Error", *, exit_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, title: str | None = None, *, exit_code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
-        self.title = title
+        self.title = _("Error") if title is None else title
         if exit_code is not None:
             self.exit_code = exit_code
 
@@ -30,8 +34,8 @@ class StoreError(QuizError):
 
     retryable = False
 
-    def __init__(self, message: str, title: str = "Database") -> None:
-        super().__init__(message, title)
+    def __init__(self, message: str, title: str | None = None) -> None:
+        super().__init__(message, _("Database") if title is None else title)
 
 
 class DatabaseDamaged(StoreError):

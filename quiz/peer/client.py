@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.peer import protocol as p
 from quiz.textsafe import clean
 
@@ -48,13 +49,19 @@ def hub_url(address: str) -> str:
     """`host`, `host:port` or a ws:// URL, as the ws:// URL to connect to."""
     address = address.strip()
     if not address:
-        raise QuizError("give the host's address, e.g. 192.168.1.20:8765", title="Join")
+        raise QuizError(
+            _("give the host's address, e.g. {example}").format(example="192.168.1.20:8765"),
+            title=_("Join"),
+        )
     if address.startswith(("ws://", "wss://")):
         return address
     if address.count(":") == 1:
         port = address.rsplit(":", 1)[1]
         if not port.isdigit() or not 0 < int(port) < 65536:
-            raise QuizError(f"{address}: the port must be a number (HOST:PORT)", title="Join")
+            raise QuizError(
+                _("{address}: the port must be a number (HOST:PORT)").format(address=address),
+                title=_("Join"),
+            )
         return f"ws://{address}"
     if address.startswith("[") or ":" not in address:
         return f"ws://{address}:{DEFAULT_PORT}"
@@ -72,7 +79,8 @@ class PeerClient:
                 self.url, max_size=4 * 1024 * 1024, compression=None, open_timeout=10, proxy=None
             )
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-            raise PeerError("unreachable", f"cannot reach {self.url}: {exc}") from None
+            reason = _("cannot reach {url}: {error}").format(url=self.url, error=exc)
+            raise PeerError("unreachable", reason) from None
 
     async def send(self, kind: str, **fields: Any) -> None:
         assert self.ws is not None
@@ -154,24 +162,24 @@ class Participant:
             except PeerError as exc:
                 if first or exc.code in FATAL or self.token is None:
                     raise
-                self.on_status(f"reconnecting: {exc.message}")
+                self.on_status(_("reconnecting: {reason}").format(reason=exc.message))
                 await asyncio.sleep(next(delays))
                 continue
             except ConnectionClosed:
                 if first:
-                    raise PeerError("closed", "the hub closed the connection") from None
+                    raise PeerError("closed", _("the hub closed the connection")) from None
                 await asyncio.sleep(next(delays))
                 continue
             first = False
             delays = self.delays()
             self.token = welcome["token"]
             self.client = client
-            self.on_status("connected")
+            self.on_status(_("connected"))
             await self._deliver(welcome)
             await self._read(client)
             self.client = None
             if not self.finished:
-                self.on_status("connection lost: reconnecting…")
+                self.on_status(_("connection lost: reconnecting…"))
                 await asyncio.sleep(next(delays))
 
     async def _read(self, client: PeerClient) -> None:
@@ -186,7 +194,7 @@ class Participant:
         except ConnectionClosed as exc:
             if exc.rcvd is not None and exc.rcvd.code in (4000, 4001, 1008):
                 self.finished = True
-                self.on_status(f"closed by the hub: {exc.rcvd.reason}")
+                self.on_status(_("closed by the hub: {reason}").format(reason=exc.rcvd.reason))
 
     async def _deliver(self, message: dict[str, Any]) -> None:
         result = self.on_message(message)

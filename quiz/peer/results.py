@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quiz.errors import QuizError
+from quiz.i18n import _
 from quiz.paths import locations
 from quiz.srs.csvlog import neutralise
 
@@ -209,24 +210,26 @@ def write(results: Results, folder: Path | None = None, now: datetime | None = N
                 fh.write(text)
     except OSError as exc:
         raise QuizError(
-            f"cannot write the session's results to {target}: {exc.strerror or exc}",
-            title="Results",
+            _("cannot write the session's results to {folder}: {reason}").format(
+                folder=target, reason=exc.strerror or exc
+            ),
+            title=_("Results"),
         ) from exc
     return paths
 
 
 def summary_lines(results: Results) -> list[str]:
     """The end screen's text: the group's misconceptions at a glance."""
-    lines = ["Per question (right / asked; most common wrong answers):"]
+    lines = [_("Per question (right / asked; most common wrong answers):")]
     for q in results.questions:
         wrong = "; ".join(f"{_short(text)} ×{n}" for text, n in q.wrong_answers)
         lines.append(
             f"  {q.question:>2}. {q.deck_id}/{q.card_id}: {q.right}/{q.asked}"
-            + (f"  wrong: {wrong}" if wrong else "")
+            + ("  " + _("wrong: {answers}").format(answers=wrong) if wrong else "")
         )
-    lines.append("Missed cards per participant:")
+    lines.append(_("Missed cards per participant:"))
     for p in results.participants:
-        lines.append(f"  {p.name}: " + (", ".join(p.missed) if p.missed else "none"))
+        lines.append(f"  {p.name}: " + (", ".join(p.missed) if p.missed else _("none")))
     return lines
 
 

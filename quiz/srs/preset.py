@@ -19,6 +19,7 @@ from typing import Any
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from quiz.errors import QuizError
+from quiz.i18n import N_, _, ngettext
 
 LEECH_ACTIONS = ("suspend", "tag")
 
@@ -76,13 +77,18 @@ PRESET_KEYS = tuple(f.name for f in fields(Preset))
 
 def _check(ok: bool, key: str, value: object, accepts: str) -> None:
     if not ok:
-        raise QuizError(f"{key}: {_shown(value)} is not valid; expected {accepts}", title="Preset")
+        raise QuizError(
+            _("{key}: {value} is not valid; expected {accepts}").format(
+                key=key, value=_shown(value), accepts=accepts
+            ),
+            title=_("Preset"),
+        )
 
 
 def _shown(value: object) -> str:
     """A value as the user wrote it, not as Python holds it (no tuple reprs)."""
     if isinstance(value, tuple):
-        return f"{len(value)} {'value' if len(value) == 1 else 'values'}"
+        return ngettext("{n} value", "{n} values", len(value)).format(n=len(value))
     return repr(value)
 
 
@@ -93,10 +99,10 @@ def validate(preset: Preset) -> Preset:
         0.7 <= p.desired_retention <= 0.99,
         "desired_retention",
         p.desired_retention,
-        "a number from 0.70 to 0.99",
+        _("a number from 0.70 to 0.99"),
     )
-    _check(0 <= p.new_per_day <= 9999, "new_per_day", p.new_per_day, "0 to 9999")
-    _check(0 <= p.reviews_per_day <= 99999, "reviews_per_day", p.reviews_per_day, "0 to 99999")
+    _check(0 <= p.new_per_day <= 9999, "new_per_day", p.new_per_day, _range(0, 9999))
+    _check(0 <= p.reviews_per_day <= 99999, "reviews_per_day", p.reviews_per_day, _range(0, 99999))
     for key, steps in (
         ("learning_steps", p.learning_steps),
         ("relearning_steps", p.relearning_steps),
@@ -105,31 +111,47 @@ def validate(preset: Preset) -> Preset:
             len(steps) <= 20 and all(1 <= s <= 366 * 86400 for s in steps),
             key,
             format_steps(steps),
-            "up to 20 steps, each from 1s to 366d",
+            _("up to 20 steps, each from 1s to 366d"),
         )
     _check(
-        1 <= p.maximum_interval <= 36500, "maximum_interval", p.maximum_interval, "1 to 36500 days"
+        1 <= p.maximum_interval <= 36500,
+        "maximum_interval",
+        p.maximum_interval,
+        _("{low} to {high} days").format(low=1, high=36500),
     )
     _check(
         len(p.parameters) == len(DEFAULT_PARAMETERS),
         "parameters",
         p.parameters,
-        f"{len(DEFAULT_PARAMETERS)} numbers",
+        _numbers(),
     )
     for i, (v, lo, hi) in enumerate(
         zip(p.parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
     ):
         _check(
             math.isfinite(v) and lo <= v <= hi,
-            f"parameters: weight {i + 1} of {len(DEFAULT_PARAMETERS)}",
+            _("parameters: weight {index} of {count}").format(
+                index=i + 1, count=len(DEFAULT_PARAMETERS)
+            ),
             v,
-            f"{lo} to {hi}",
+            _range(lo, hi),
         )
-    _check(0 <= p.leech_threshold <= 99, "leech_threshold", p.leech_threshold, "0 to 99")
+    _check(0 <= p.leech_threshold <= 99, "leech_threshold", p.leech_threshold, _range(0, 99))
     _check(
-        p.leech_action in LEECH_ACTIONS, "leech_action", p.leech_action, " or ".join(LEECH_ACTIONS)
+        p.leech_action in LEECH_ACTIONS,
+        "leech_action",
+        p.leech_action,
+        _(" or ").join(LEECH_ACTIONS),
     )
     return preset
+
+
+def _range(low: float, high: float) -> str:
+    return _("{low} to {high}").format(low=low, high=high)
+
+
+def _numbers() -> str:
+    return _("{n} numbers").format(n=len(DEFAULT_PARAMETERS))
 
 
 _STEP_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
@@ -141,7 +163,7 @@ def parse_steps(text: str, key: str = "steps") -> tuple[int, ...]:
     out: list[int] = []
     for token in text.replace(",", " ").split():
         match = _STEP_RE.match(token)
-        _check(match is not None, key, token, "durations like `1m 10m` (units s, m, h, d)")
+        _check(match is not None, key, token, _("durations like `1m 10m` (units s, m, h, d)"))
         assert match is not None
         out.append(round(float(match.group(1)) * _UNIT_SECONDS[match.group(2)]))
     return tuple(out)
@@ -162,7 +184,7 @@ def _number(kind: Callable[[str], Any], key: str, accepts: str) -> Callable[[str
         try:
             return kind(text)
         except ValueError:
-            _check(False, key, text, accepts)
+            _check(False, key, text, _(accepts))
 
     return parse
 
@@ -173,7 +195,7 @@ def _parse_bool(text: str) -> bool:
         lowered in ("true", "false", "on", "off", "yes", "no", "1", "0"),
         "fuzz",
         text,
-        "true or false",
+        _("true or false"),
     )
     return lowered in ("true", "on", "yes", "1")
 
@@ -183,19 +205,19 @@ def _parse_parameters(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(t) for t in tokens)
     except ValueError:
-        _check(False, "parameters", text, f"{len(DEFAULT_PARAMETERS)} numbers")
+        _check(False, "parameters", text, _numbers())
         raise  # unreachable: _check raised
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "desired_retention": _number(float, "desired_retention", "a number"),
-    "new_per_day": _number(int, "new_per_day", "a whole number"),
-    "reviews_per_day": _number(int, "reviews_per_day", "a whole number"),
+    "desired_retention": _number(float, "desired_retention", N_("a number")),
+    "new_per_day": _number(int, "new_per_day", N_("a whole number")),
+    "reviews_per_day": _number(int, "reviews_per_day", N_("a whole number")),
     "learning_steps": lambda t: parse_steps(t, "learning_steps"),
     "relearning_steps": lambda t: parse_steps(t, "relearning_steps"),
-    "maximum_interval": _number(int, "maximum_interval", "a whole number of days"),
+    "maximum_interval": _number(int, "maximum_interval", N_("a whole number of days")),
     "parameters": _parse_parameters,
-    "leech_threshold": _number(int, "leech_threshold", "a whole number"),
+    "leech_threshold": _number(int, "leech_threshold", N_("a whole number")),
     "leech_action": str.strip,
     "fuzz": _parse_bool,
 }
@@ -205,7 +227,10 @@ def normalize_key(key: str) -> str:
     name = key.strip().replace("-", "_")
     if name not in PRESET_KEYS:
         raise QuizError(
-            f"unknown preset key {key!r}; known keys: {', '.join(PRESET_KEYS)}", title="Preset"
+            _("unknown preset key {key}; known keys: {keys}").format(
+                key=repr(key), keys=", ".join(PRESET_KEYS)
+            ),
+            title=_("Preset"),
         )
     return name
 
@@ -236,7 +261,10 @@ def _coerce_stored(key: str, value: Any) -> Any:
         return float(value)
     if name in ("new_per_day", "reviews_per_day", "maximum_interval", "leech_threshold"):
         if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise QuizError(f"{name}: {value!r} is not a whole number", title="Preset")
+            raise QuizError(
+                _("{key}: {value} is not a whole number").format(key=name, value=repr(value)),
+                title=_("Preset"),
+            )
         return int(value)
     if name == "fuzz":
         return bool(value)
