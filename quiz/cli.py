@@ -46,13 +46,13 @@ def add_deck_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH",
-        help="also load decks from this folder or file (repeatable)",
+        help=_("also load decks from this folder or file (repeatable)"),
     )
     parser.add_argument(
         "--lang",
         default=None,
         metavar="CODE",
-        help="show card text and the app's own text in this language (e.g. ko)",
+        help=_("show card text and the app's own text in this language (e.g. ko)"),
     )
 
 
@@ -61,7 +61,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     which import asyncio or the store, cost a one-shot command ~0.1 s it would never use)."""
     parser = argparse.ArgumentParser(
         prog="quiz",
-        description=(
+        description=_(
             "Spaced repetition for PyTorch's nn.Module machinery. With no command, opens the "
             "study TUI on today's due cards."
         ),
@@ -70,7 +70,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-service",
         action="store_true",
-        help="run code in a sandbox pool of this command's own, not the shared background service",
+        help=_(
+            "run code in a sandbox pool of this command's own, not the shared background service"
+        ),
     )
     add_deck_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -134,30 +136,47 @@ def _end_on_termination() -> None:
             signal.signal(sig, stop)
 
 
-def _set_language(args: argparse.Namespace) -> None:
-    """The app's own text in --lang, else the config's `lang`; a broken config means English
-    here, so `quiz config` can still be used to fix it."""
-    lang = getattr(args, "lang", None)
-    if lang is None:
-        from quiz.config import load_config
+def requested_language(argv: Sequence[str]) -> str | None:
+    """The `--lang CODE` (or `--lang=CODE`) that `argv` gives, the last one winning, read before
+    the parser is built so that its help is already in that language; None when none is given."""
+    found: str | None = None
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            break
+        if token == "--lang":
+            found = next(tokens, found)
+        elif token.startswith("--lang="):
+            found = token.partition("=")[2]
+    return found
 
-        try:
-            lang = load_config().lang
-        except (QuizError, OSError):  # the command itself says what is wrong with the folder
-            lang = "en"
-    set_language(lang)
+
+def _configured_language() -> str:
+    """The config's `lang`; a broken config means English here, so `quiz config` can still be
+    used to fix it."""
+    from quiz.config import load_config
+
+    try:
+        return load_config().lang or "en"
+    except (QuizError, OSError):  # the command itself says what is wrong with the folder
+        return "en"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    # The app's own text in --lang, else the config's `lang`: known before the parser is built,
+    # so that `quiz --lang ko --help` shows our help text in it (argparse's own words stay).
+    lang = requested_language(arguments) or _configured_language()
+    set_language(lang)
     parser = build_parser(only=named_command(arguments))
     args = parser.parse_args(arguments)
+    if getattr(args, "lang", None) not in (None, lang):  # an abbreviation argparse accepted
+        set_language(args.lang)
     _end_on_termination()
     if args.no_service:
         # Read by quiz.sandbox.client.use_service, the one place that chooses.
         os.environ["QUIZ_SANDBOX_SERVICE"] = "off"
     _hide_deck_paths(args)
-    _set_language(args)
     func = getattr(args, "func", None) or _open_study_app
     try:
         return int(func(args) or 0)

@@ -16,8 +16,8 @@ EXIT_FAILED, EXIT_INVALID = 1, 2
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "anki",
-        help="export proven cards to an Anki package, or import an Anki package as a deck",
-        description=(
+        help=_("export proven cards to an Anki package, or import an Anki package as a deck"),
+        description=_(
             "Anki interop. `export` proves every card and writes the proven ones as Anki notes "
             "(predict backs are the real output). `import` turns an Anki package into a deck of "
             "flip cards. See docs/anki.md."
@@ -26,32 +26,32 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="anki_action", metavar="ACTION", required=True)
     export = actions.add_parser(
         "export",
-        help="write proven cards as an Anki package (.apkg)",
-        description=(
+        help=_("write proven cards as an Anki package (.apkg)"),
+        description=_(
             "Prove every card of the decks under PATH (the bundled decks when none is given) and "
             "write the proven ones to FILE.apkg, one Anki deck per quiz deck. A card that fails "
             "its check is not exported: the command lists them and writes nothing, exiting 1, "
             "unless --skip-failing."
         ),
     )
-    export.add_argument("paths", nargs="*", metavar="PATH", help="deck files or folders")
+    export.add_argument("paths", nargs="*", metavar="PATH", help=_("deck files or folders"))
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.apkg")
     export.add_argument(
         "--lang",
         dest="export_lang",
         default=None,
         metavar="CODE",
-        help="the language of the card text (default: --lang before the command, or config)",
+        help=_("the language of the card text (default: --lang before the command, or config)"),
     )
     export.add_argument(
         "--skip-failing",
         action="store_true",
-        help="export the proven cards even when some fail their check",
+        help=_("export the proven cards even when some fail their check"),
     )
     imp = actions.add_parser(
         "import",
-        help="write the cards of an Anki package as a deck of flip cards",
-        description=(
+        help=_("write the cards of an Anki package as a deck of flip cards"),
+        description=_(
             "Read FILE.apkg or FILE.colpkg with Anki's own library (the quiz[anki] extra) and "
             "write DECK.yaml: Basic, reversed and Cloze cards become flip cards, media are copied "
             "beside the deck, and what cannot be converted is listed."
@@ -60,14 +60,14 @@ def register(subparsers: Any) -> None:
     imp.add_argument("file", type=Path, metavar="FILE.apkg|FILE.colpkg")
     imp.add_argument("-o", "--output", required=True, type=Path, metavar="DECK.yaml")
     imp.add_argument(
-        "--deck", default=None, metavar="NAME", help="only this Anki deck (and subdecks)"
+        "--deck", default=None, metavar="NAME", help=_("only this Anki deck (and subdecks)")
     )
     imp.add_argument(
         "--with-history",
         action="store_true",
-        help="also add the Anki review log to your quiz reviews, so scheduling continues",
+        help=_("also add the Anki review log to your quiz reviews, so scheduling continues"),
     )
-    imp.add_argument("--force", action="store_true", help="overwrite DECK.yaml if it exists")
+    imp.add_argument("--force", action="store_true", help=_("overwrite DECK.yaml if it exists"))
     parser.set_defaults(func=run)
 
 

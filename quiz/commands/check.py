@@ -6,29 +6,35 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from quiz.i18n import _
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="validate decks and prove every card by running it",
-        description=(
+        help=_("validate decks and prove every card by running it"),
+        description=_(
             "Validate deck files (problems are printed as FILE:LINE:COL: DECK/CARD: message), then "
             "prove every card against the installed torch. Exit status: 0 every card proven, "
             "1 some card failed, 2 a deck could not be loaded. With no PATH, checks the bundled "
             "decks."
         ),
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="deck files or folders")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per card")
-    parser.add_argument("--no-cache", action="store_true", help="run every card, cached or not")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help=_("deck files or folders"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object per card"))
+    parser.add_argument("--no-cache", action="store_true", help=_("run every card, cached or not"))
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="also fail each card whose answer is not proven by running it: a flip card "
-        "without a proof, a choice card whose options have no truth and which has no proof",
+        help=_(
+            "also fail each card whose answer is not proven by running it: a flip card "
+            "without a proof, a choice card whose options have no truth and which has no proof"
+        ),
     )
     parser.add_argument(
-        "--watch", action="store_true", help="check again whenever a deck file under PATH is saved"
+        "--watch",
+        action="store_true",
+        help=_("check again whenever a deck file under PATH is saved"),
     )
     parser.set_defaults(func=run)
 

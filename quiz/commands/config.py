@@ -24,8 +24,8 @@ GLOBAL_KEYS = {
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "config",
-        help="read or set scheduling presets (limits, steps, retention, FSRS parameters)",
-        description=(
+        help=_("read or set scheduling presets (limits, steps, retention, FSRS parameters)"),
+        description=_(
             "Read or set the scheduling presets kept in the database. Keys: desired_retention, "
             "new_per_day, reviews_per_day, learning_steps (e.g. '1m 10m'), relearning_steps, "
             "maximum_interval (days), parameters (21 FSRS weights), leech_threshold, "
@@ -33,11 +33,13 @@ def register(subparsers: Any) -> None:
             "day_start_hour and timezone."
         ),
     )
-    parser.add_argument("key", nargs="?", help="a setting (dashes or underscores)")
-    parser.add_argument("value", nargs="?", help="its new value")
-    parser.add_argument("--deck", metavar="DECK", help="a deck's own preset instead of all decks'")
-    parser.add_argument("--unset", action="store_true", help="remove KEY (inherit it again)")
-    parser.add_argument("--json", action="store_true", help="print settings as JSON")
+    parser.add_argument("key", nargs="?", help=_("a setting (dashes or underscores)"))
+    parser.add_argument("value", nargs="?", help=_("its new value"))
+    parser.add_argument(
+        "--deck", metavar="DECK", help=_("a deck's own preset instead of all decks'")
+    )
+    parser.add_argument("--unset", action="store_true", help=_("remove KEY (inherit it again)"))
+    parser.add_argument("--json", action="store_true", help=_("print settings as JSON"))
     parser.set_defaults(func=run)
 
 

@@ -18,8 +18,8 @@ from quiz.paths import locations
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "doctor",
-        help="show torch, the sandbox's active protections and the store's health",
-        description=(
+        help=_("show torch, the sandbox's active protections and the store's health"),
+        description=_(
             "Print the torch version, the sandbox pool size, which sandbox protections are "
             "active on this machine (and why any is not), and the state of the review store."
         ),
@@ -27,17 +27,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--rebuild",
         action="store_true",
-        help="rebuild every card's scheduling state from the review log (the source of truth)",
+        help=_("rebuild every card's scheduling state from the review log (the source of truth)"),
     )
     parser.add_argument(
         "--repair",
         action="store_true",
-        help=(
+        help=_(
             "save what a damaged database still holds into a new one (the damaged file is "
             "kept beside it, renamed)"
         ),
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 

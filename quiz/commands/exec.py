@@ -20,20 +20,20 @@ from quiz.textsafe import clean
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "exec",
-        help="run a Python file in the sandbox, as card code runs",
-        description=(
+        help=_("run a Python file in the sandbox, as card code runs"),
+        description=_(
             "Run FILE in the sandbox exactly as card code runs (fresh namespace, seeds set, "
             "every protection on) and print its output and how it ended."
         ),
     )
-    parser.add_argument("file", metavar="FILE.py", help="the Python file to run")
+    parser.add_argument("file", metavar="FILE.py", help=_("the Python file to run"))
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: status, stdout, stderr, exception, traceback, duration_ms",
+        help=_("print one JSON object: status, stdout, stderr, exception, traceback, duration_ms"),
     )
     parser.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS", help="wall clock (default 5)"
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help=_("wall clock (default 5)")
     )
     parser.set_defaults(func=run)
 

@@ -16,11 +16,11 @@ _GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "history",
-        help="print one card's reviews",
-        description="Print every review of one card (DECK/CARD), including undone ones, marked.",
+        help=_("print one card's reviews"),
+        description=_("Print every review of one card (DECK/CARD), including undone ones, marked."),
     )
-    parser.add_argument("key", metavar="DECK/CARD", help="the card, e.g. hooks/forward-pre-hook")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("key", metavar="DECK/CARD", help=_("the card, e.g. hooks/forward-pre-hook"))
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 

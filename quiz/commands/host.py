@@ -26,43 +26,52 @@ DEFAULT_PORT = 8765
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "host",
-        help="host a peer session: a study group answers, the host grades by running",
-        description=(
+        help=_("host a peer session: a study group answers, the host grades by running"),
+        description=_(
             "Host a peer session. Participants run `quiz join ADDRESS` and enter the join code; "
             "every answer is graded here, in the sandbox. Binds 127.0.0.1 unless --bind says "
             "otherwise (--bind 0.0.0.0 for a LAN)."
         ),
     )
     parser.add_argument(
-        "deck", nargs="*", metavar="DECK", help="deck ids or deck files (default: every deck)"
+        "deck", nargs="*", metavar="DECK", help=_("deck ids or deck files (default: every deck)")
     )
-    parser.add_argument("--cards", type=int, default=10, metavar="N", help="questions (10)")
+    parser.add_argument("--cards", type=int, default=10, metavar="N", help=_("questions (10)"))
     parser.add_argument(
-        "--time", type=float, default=30.0, metavar="SECONDS", help="seconds per question (30)"
+        "--time", type=float, default=30.0, metavar="SECONDS", help=_("seconds per question (30)")
     )
     parser.add_argument("--scoring", choices=("speed", "accuracy"), default="speed")
-    parser.add_argument("--bind", default="127.0.0.1", metavar="ADDR", help="address to listen on")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
-    parser.add_argument("--max", type=int, default=64, metavar="N", help="participant cap (64)")
     parser.add_argument(
-        "--resume", action="store_true", help="reopen the last session with its scores"
+        "--bind", default="127.0.0.1", metavar="ADDR", help=_("address to listen on")
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=_("port ({port})").format(port=DEFAULT_PORT)
+    )
+    parser.add_argument("--max", type=int, default=64, metavar="N", help=_("participant cap (64)"))
+    parser.add_argument(
+        "--resume", action="store_true", help=_("reopen the last session with its scores")
     )
     parser.add_argument(
         "--headless",
         action="store_true",
-        help="no screen: print events as JSON lines and read commands (next, reveal, ...) "
-        "from stdin, for scripts",
+        help=_(
+            "no screen: print events as JSON lines and read commands (next, reveal, ...) "
+            "from stdin, for scripts"
+        ),
     )
     parser.add_argument(
-        "--lang", default=argparse.SUPPRESS, metavar="CODE", help="show deck text in this language"
+        "--lang",
+        default=argparse.SUPPRESS,
+        metavar="CODE",
+        help=_("show deck text in this language"),
     )
     parser.add_argument(
         "--web",
         action="store_true",
-        help="also serve the participant app to browsers (on --bind, at --web-port)",
+        help=_("also serve the participant app to browsers (on --bind, at --web-port)"),
     )
     parser.add_argument(
-        "--web-port", type=int, default=8766, metavar="PORT", help="the browsers' port (8766)"
+        "--web-port", type=int, default=8766, metavar="PORT", help=_("the browsers' port (8766)")
     )
     parser.set_defaults(func=run)
 

@@ -5,26 +5,30 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from quiz.i18n import _
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "join",
-        help="join a peer session that someone hosts with `quiz host`",
-        description=(
+        help=_("join a peer session that someone hosts with `quiz host`"),
+        description=_(
             "Join a peer session: enter the join code the host shows, pick a name, answer each "
             "question. Answers are graded on the host; nothing runs on this machine."
         ),
     )
-    parser.add_argument("address", metavar="ADDRESS", help="the host's address, e.g. 10.0.0.5:8765")
-    parser.add_argument("--name", default="", help="your name in the session")
-    parser.add_argument("--code", default="", help="the join code (otherwise asked)")
+    parser.add_argument(
+        "address", metavar="ADDRESS", help=_("the host's address, e.g. 10.0.0.5:8765")
+    )
+    parser.add_argument("--name", default="", help=_("your name in the session"))
+    parser.add_argument("--code", default="", help=_("the join code (otherwise asked)"))
     parser.add_argument(
         "--no-reviews",
         action="store_true",
-        help="do not record the answered questions as reviews in your own store",
+        help=_("do not record the answered questions as reviews in your own store"),
     )
     parser.add_argument(
-        "--lang", default=argparse.SUPPRESS, metavar="CODE", help="deck text in this language"
+        "--lang", default=argparse.SUPPRESS, metavar="CODE", help=_("deck text in this language")
     )
     parser.set_defaults(func=run)
 

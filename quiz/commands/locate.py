@@ -22,10 +22,10 @@ LABELS = {
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "locate",
-        help="print where data, config, decks and caches live",
-        description="Print where quiz keeps its files. QUIZ_HOME redirects all of them.",
+        help=_("print where data, config, decks and caches live"),
+        description=_("Print where quiz keeps its files. QUIZ_HOME redirects all of them."),
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 

@@ -16,17 +16,17 @@ _SHOWN_CONFLICTS = 10
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "log",
-        help="export or import the review log as CSV",
-        description=(
+        help=_("export or import the review log as CSV"),
+        description=_(
             "The review log as CSV, one row per log entry (most are reviews), for backups and "
             "other tools. Import skips rows already in the log (by uuid), so it never duplicates."
         ),
     )
     actions = parser.add_subparsers(dest="log_action", metavar="ACTION", required=True)
-    export = actions.add_parser("export", help="write the whole log to FILE.csv")
+    export = actions.add_parser("export", help=_("write the whole log to FILE.csv"))
     export.add_argument("file", type=Path, metavar="FILE.csv")
-    export.add_argument("--force", action="store_true", help="overwrite FILE.csv if it exists")
-    imp = actions.add_parser("import", help="add the rows of FILE.csv that the log lacks")
+    export.add_argument("--force", action="store_true", help=_("overwrite FILE.csv if it exists"))
+    imp = actions.add_parser("import", help=_("add the rows of FILE.csv that the log lacks"))
     imp.add_argument("file", type=Path, metavar="FILE.csv")
     parser.set_defaults(func=run)
 

@@ -6,24 +6,25 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from quiz.i18n import _
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "new",
-        help="write a starter deck with one card of each type",
-        description=(
+        help=_("write a starter deck with one card of each type"),
+        description=_(
             "Write DECK_ID.yaml in the current folder: a commented deck with one card of each "
             "type that passes `quiz check`. An existing file is never overwritten."
         ),
     )
-    parser.add_argument("deck_id", metavar="DECK_ID", help="the new deck's id, e.g. my-deck")
+    parser.add_argument("deck_id", metavar="DECK_ID", help=_("the new deck's id, e.g. my-deck"))
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from quiz.deck.starter import starter_deck
     from quiz.errors import QuizError
-    from quiz.i18n import _
 
     text = starter_deck(args.deck_id)
     path = Path.cwd() / f"{args.deck_id}.yaml"

@@ -6,19 +6,21 @@ import argparse
 import math
 from typing import Any
 
+from quiz.i18n import _, ngettext
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "optimize",
-        help="fit FSRS parameters to your review log",
-        description=(
+        help=_("fit FSRS parameters to your review log"),
+        description=_(
             "Fit the FSRS parameters to your reviews with fsrs' Optimizer, print log loss and "
             "RMSE (bins) before and after on the same log, and keep the new parameters only "
             "when they are better (lower log loss)."
         ),
     )
-    parser.add_argument("--deck", metavar="DECK", help="fit one deck's reviews into its preset")
-    parser.add_argument("--dry-run", action="store_true", help="report, but keep the old ones")
+    parser.add_argument("--deck", metavar="DECK", help=_("fit one deck's reviews into its preset"))
+    parser.add_argument("--dry-run", action="store_true", help=_("report, but keep the old ones"))
     parser.set_defaults(func=run)
 
 
@@ -35,7 +37,6 @@ def _width(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from quiz.commands.deck_ids import require_known_deck
-    from quiz.i18n import _, ngettext
     from quiz.srs import optimize
     from quiz.srs.store import DEFAULT_PRESET, PRESET_PREFIX, Store
 

@@ -13,17 +13,17 @@ from quiz.i18n import _
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "preview",
-        help="show a deck's cards as a learner sees them, re-checked on every save",
-        description=(
+        help=_("show a deck's cards as a learner sees them, re-checked on every save"),
+        description=_(
             "Author mode: every card of DECK.yaml as a learner sees it, with its answer key and "
             "whether `quiz check` proves it. Saving the file reloads it and checks again. Nothing "
             "is studied and the review history is never touched."
         ),
     )
-    parser.add_argument("deck", metavar="DECK.yaml", help="the deck file to preview")
+    parser.add_argument("deck", metavar="DECK.yaml", help=_("the deck file to preview"))
     # SUPPRESS: when not given here, keep what `quiz --lang ... preview` set.
     parser.add_argument(
-        "--lang", default=argparse.SUPPRESS, metavar="CODE", help="show text in this language"
+        "--lang", default=argparse.SUPPRESS, metavar="CODE", help=_("show text in this language")
     )
     parser.set_defaults(func=run)
 

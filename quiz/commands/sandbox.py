@@ -18,14 +18,14 @@ from quiz.i18n import _
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "sandbox",
-        help="show, start or stop the background sandbox service",
-        description=(
+        help=_("show, start or stop the background sandbox service"),
+        description=_(
             "Commands that run code share one warm sandbox service per user, started by the "
             "first of them and ended after an idle period (config: sandbox_service_idle_minutes)."
         ),
     )
     parser.add_argument("action", choices=("status", "start", "stop"))
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 

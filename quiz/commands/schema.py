@@ -6,12 +6,14 @@ import argparse
 import sys
 from typing import Any
 
+from quiz.i18n import _
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "schema",
-        help="print the deck format's JSON Schema",
-        description=(
+        help=_("print the deck format's JSON Schema"),
+        description=_(
             "Print the JSON Schema of deck files. Save it (quiz schema > quiz-deck.schema.json) "
             "and put '# yaml-language-server: $schema=./quiz-deck.schema.json' at the top of a "
             "deck for completion and validation in your editor."

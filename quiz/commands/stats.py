@@ -27,13 +27,13 @@ PERIOD_NAMES = {
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "stats",
-        help="study statistics: today, streak, retention, forecast",
-        description=(
+        help=_("study statistics: today, streak, retention, forecast"),
+        description=_(
             "Study statistics from your review log. True retention is Anki's: the share of "
             "reviews of graduated cards not graded Again (young: interval under 21 days)."
         ),
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true", help=_("print one JSON object"))
     parser.set_defaults(func=run)
 
 
