@@ -107,3 +107,74 @@ def test_the_store_s_errors_speak_korean(
     err = capsys.readouterr().err
     assert "읽을 수 있는 quiz 데이터베이스가 아니에요" in err and "SQLite 파일이 아니에요" in err
     assert "not a readable quiz database" not in err and "left untouched" not in err
+
+
+def test_a_deck_problem_is_reported_in_korean_where_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deck = tmp_path / "half-broken.yaml"
+    deck.write_text(BROKEN_DECK, encoding="utf-8")
+    assert main(["--lang", "ko", "check", str(deck)]) == 2
+    err = capsys.readouterr().err
+    # FILE:LINE:COL: DECK/CARD: as editors read it, then the problem in Korean.
+    assert f"{deck}:11:11: half-broken/broken: 알 수 없는 카드 유형이에요: 'nosuch'(유형: " in err
+    assert "unknown card type" not in err and "types:" not in err
+
+
+def test_a_deck_problem_stays_english_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deck = tmp_path / "half-broken.yaml"
+    deck.write_text(BROKEN_DECK, encoding="utf-8")
+    assert main(["check", str(deck)]) == 2
+    err = capsys.readouterr().err
+    assert f"{deck}:11:11: half-broken/broken: unknown card type 'nosuch' (types: flip," in err
+
+
+def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+    return " ".join(capsys.readouterr().out.split())  # as one line: argparse wraps to the width
+
+
+def test_lang_ko_help_is_korean(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _help(["--lang", "ko", "--help"], capsys)
+    assert "명령 없이 실행하면 오늘 복습할 차례인 카드로 학습 TUI를 열어요" in out
+    assert "이 폴더나 파일의 덱도 읽어요" in out and "덱을 검사하고" in out  # options, commands
+    assert "With no command" not in out and "also load decks" not in out
+
+
+def test_lang_ko_exec_help_is_korean(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _help(["--lang", "ko", "exec", "--help"], capsys)
+    assert "FILE을 카드 코드와 똑같이 샌드박스에서 실행하고" in out
+    assert "실행할 Python 파일" in out and "실제 경과 시간(기본값 5)" in out
+    assert "the Python file to run" not in out and "wall clock" not in out
+
+
+@pytest.mark.parametrize(
+    ("config", "expected", "absent"),
+    [
+        ('lang = "ko"\n', "PATH 아래 덱 파일이 저장될 때마다 다시 검사해요", "check again"),
+        # A broken config must not keep `quiz check --help` from showing: English, then.
+        ("lang = [broken\n", "check again whenever a deck file under PATH", "다시 검사해요"),
+    ],
+)
+def test_the_config_lang_makes_the_help_korean(
+    config: str, expected: str, absent: str, quiz_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiz_home.mkdir(parents=True, exist_ok=True)
+    (quiz_home / "config.toml").write_text(config, encoding="utf-8")
+    out = _help(["check", "--help"], capsys)
+    assert expected in out and absent not in out
+
+
+def test_a_preset_value_is_refused_in_korean(
+    quiz_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--lang", "ko", "config", "desired_retention", "2"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "desired_retention: 2.0은(는) 올바르지 않아요. 가능한 값: 0.70에서 0.99 사이의 숫자" in err
+    )
+    assert "is not valid" not in err

@@ -53,7 +53,9 @@ def korean() -> dict[str | tuple[str, str], str | tuple[str, ...]]:
 
 def test_every_message_has_a_korean_translation() -> None:
     messages, ko = source_messages(), korean()
-    assert len(messages) > 550  # the screens, the commands, the verdicts, the store, peer
+    # The screens, the commands and their help, the verdicts, deck loading and `quiz check`,
+    # the store, presets, peer.
+    assert len(messages) > 770
     untranslated = sorted(str(m) for m in messages if not ko.get(m))
     assert not untranslated, f"{len(untranslated)} messages lack Korean: {untranslated[:10]}"
 
@@ -202,3 +204,28 @@ def test_the_cli_sets_the_language(
     main(argv)
     capsys.readouterr()
     assert language() == expected
+
+
+def test_the_host_s_end_screen_summary_speaks_korean() -> None:
+    from quiz.peer.results import ParticipantSummary, QuestionSummary, Results, summary_lines
+
+    results = Results(
+        "ABC123",
+        "speed",
+        [],
+        [QuestionSummary(1, "hooks", "pre-hook", 3, 1, [("[2]", 2)])],
+        [ParticipantSummary("ana", 5, 1, []), ParticipantSummary("bo", 0, 0, ["hooks/pre-hook"])],
+    )
+    set_language("ko")
+    try:
+        lines = summary_lines(results)
+    finally:
+        set_language("en")
+    assert lines == [
+        "문제별 (정답 수 / 답한 수; 가장 흔한 틀린 답):",
+        "   1. hooks/pre-hook: 1/3  틀린 답: [2] ×2",
+        "참가자별로 놓친 카드:",
+        "  ana: 없음",
+        "  bo: hooks/pre-hook",
+    ]
+    assert summary_lines(results)[1] == "   1. hooks/pre-hook: 1/3  wrong: [2] ×2"
