@@ -130,10 +130,14 @@ def _unshare_net(iso: Isolation) -> None:
     iso.add(names.NETWORK_NAMESPACE, True, "no interfaces but a loopback that is down")
 
 
+SCRATCH_INODES = 16384  # a card needs a handful; torch.compile's caches a few hundred
+
+
 def _private_scratch(iso: Isolation, scratch_root: str, scratch_mb: int) -> None:
     linux.unshare(linux.CLONE_NEWNS)
     linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE, None)
-    options = f"size={scratch_mb}m,mode=0711"
+    # Inodes bounded too: what a run can leave to remove (quiz.sandbox.trash) stays bounded.
+    options = f"size={scratch_mb}m,nr_inodes={SCRATCH_INODES},mode=0711"
     linux.mount("tmpfs", scratch_root, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, options)
     iso.scratch_tmpfs = True
     iso.add(names.SCRATCH_TMPFS, True, f"at most {scratch_mb} MiB, invisible to the host")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import linecache
 import os
@@ -32,6 +33,7 @@ from quiz.sandbox import child, execute, framing, hugepages, landlock, linux, se
 from quiz.sandbox.isolation import OFF, Isolation, isolate
 from quiz.sandbox.limits import PROCESS_LIMIT, build_plan, describe_protections, remove_tree
 from quiz.sandbox.protocol import ANSWER, RunResult, RunStatus
+from quiz.sandbox.trash import Trash, room_is_short
 from quiz.sandbox.watch import RunPipes, Watch
 
 WORKER_NAME = "quiz-worker"
@@ -68,6 +70,7 @@ class Server:
         self.serial = 0
         self.orphaned = False
         self.warmed_up = False
+        self.trash = Trash(scratch_root)
         # Forking the next spare before reaping needs a way to kill leftovers one by one that
         # spares it: a private /proc as init, or a process group without a PID namespace.
         self.early_spare = iso.private_proc or not iso.pid_namespace
@@ -113,6 +116,11 @@ class Server:
                 os.mkdir(scratch, 0o700)
             except FileExistsError:
                 continue
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not self.trash.pending:
+                    raise
+                self.trash.work(None)  # the scratch is full of what earlier runs left: now
+                os.mkdir(scratch, 0o700)
             return scratch
         raise OSError("no fresh scratch folder name could be made")
 
@@ -126,13 +134,8 @@ class Server:
             return
         for entry in entries:
             path = os.path.join(self.scratch_root, entry)
-            if path in keep:
-                continue
-            if os.path.isdir(path) and not os.path.islink(path):
-                remove_tree(path)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+            if path not in keep and not self.trash.holds(path):
+                self.trash.discard(path)
 
     def _dispose(self, finished: Spare) -> None:
         """Reap all the finished run left behind (never the next spare), then remove its files."""
@@ -142,8 +145,10 @@ class Server:
                 os.close(fd)
         with contextlib.suppress(OSError):
             os.close(finished.control)
-        remove_tree(finished.scratch)
+        self.trash.discard(finished.scratch)  # at once if empty, else between requests
         self._sweep_scratch()
+        if self.trash.pending and room_is_short(self.scratch_root):
+            self.trash.work(None)  # the next run must find the room it was promised
 
     def _spare_alive(self, spare: Spare) -> bool:
         """A spare that a run killed (or that failed to lock down) is replaced, not used."""
@@ -372,7 +377,13 @@ class Server:
                 # A failed fork (a run's processes still dying) is retried at the next request.
                 with contextlib.suppress(OSError):
                     self.spare = self.fork_spare()
-            if self.warmed_up:
+            if self.trash.pending:
+                # What the last runs left is removed in slices, a request never waits for it.
+                ready, _, _ = select.select(watched, [], [], 0)
+                if not ready:
+                    self.trash.work()
+                    continue
+            elif self.warmed_up:
                 ready, _, _ = select.select(watched, [], [])
             else:
                 ready, _, _ = select.select(watched, [], [], WARM_UP_AFTER_IDLE_SECONDS)

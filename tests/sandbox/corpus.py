@@ -79,6 +79,7 @@ COVERED_BY_HARDENING = frozenset(
         "patched_harness",
         "read_check_source",
         "leftover_reader",
+        "file_flood",
     }
 )
 

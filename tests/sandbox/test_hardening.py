@@ -144,6 +144,22 @@ def test_squatting_the_next_runs_names_breaks_nothing(hard_pool: SandboxPool) ->
         assert (seen.status, seen.stdout) == (RunStatus.OK, "False\n"), seen
 
 
+def test_a_run_that_floods_its_folder_leaves_room_for_the_next(hard_pool: SandboxPool) -> None:
+    flood = hard_pool.run(request(hostile("file_flood"), timeout=5.0))
+    assert flood.status in (RunStatus.OK, RunStatus.TIMEOUT), flood
+    # Each worker in turn: its next run finds an empty folder with room to write in it, and
+    # the flood's files (set aside, removed between requests) are out of its reach.
+    write = "import os\nos.makedirs('a/b')\nopen('a/b/x', 'w').write('y' * 4096)\n"
+    write += "try:\n    beside = os.listdir('..')\nexcept OSError:\n    beside = []\n"
+    write += "print(sorted(os.listdir('.')), beside)\n"
+    for _ in range(2 * hard_pool.size):
+        after = hard_pool.run(request(write))
+        assert after.status is RunStatus.OK, after
+        assert after.stdout.startswith("['a']"), after.stdout
+        assert ".trash-" not in after.stdout and "d0" not in after.stdout, after.stdout
+    still_serving(hard_pool)
+
+
 def test_a_run_writes_only_its_own_folder(hard_pool: SandboxPool, active: set[str]) -> None:
     attempt = "open('../beside.txt', 'w').write('x')\n"
     result = hard_pool.run(request(attempt))
