@@ -329,12 +329,29 @@ def _class_dict(cls: type) -> Mapping[str, Any]:
 
 
 def _quiet_leftovers() -> None:
-    """Drop what the answer may have left to run inside the check: tracers and gc callbacks."""
+    """Drop what the answer may have left to run inside the check: tracers, gc callbacks, and
+    timers with signal handlers (a handler that fires mid-check sees, and can rewrite, its
+    frame). Done before the check is asked for, so whatever fires meanwhile sees no check."""
     sys.settrace(None)
     sys.setprofile(None)
     threading.settrace(None)
     threading.setprofile(None)
     gc.callbacks.clear()
+    for timer in _TIMERS:
+        _setitimer(timer, 0)
+    for number in _HANDLED_SIGNALS:
+        with contextlib.suppress(OSError, ValueError):
+            if _getsignal(number) not in (signal.SIG_DFL, signal.SIG_IGN, None):
+                _set_handler(number, signal.SIG_DFL)
+    _set_handler(signal.SIGINT, signal.default_int_handler)  # as every run starts
+
+
+# Known and bound at import, as _write and _exit are: the answer cannot swap them in `signal`.
+_TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
+_HANDLED_SIGNALS = tuple(
+    s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)
+)
+_setitimer, _getsignal, _set_handler = signal.setitimer, signal.getsignal, signal.signal
 
 
 def _tampered_report(what: str) -> Report:

@@ -80,6 +80,7 @@ COVERED_BY_HARDENING = frozenset(
         "read_check_source",
         "leftover_reader",
         "file_flood",
+        "timer_handler",
     }
 )
 

@@ -217,9 +217,13 @@ def test_the_check_is_not_in_memory_while_the_answer_runs(hard_pool: SandboxPool
 
 
 # -- 5. harder to forge -------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["forged_report", "fake_check_segment", "patched_harness"])
+@pytest.mark.parametrize(
+    "name", ["forged_report", "fake_check_segment", "patched_harness", "timer_handler"]
+)
 def test_known_forgeries_are_graded_as_failing(hard_pool: SandboxPool, name: str) -> None:
-    result = answer_run(hard_pool, hostile(name))
+    # A check that runs long enough for a leftover timer to fire inside it many times.
+    check = "for _ in range(20000):\n    pass\nassert result == 42\n"
+    result = answer_run(hard_pool, hostile(name), check=check)
     assert not passed(result), result
     still_serving(hard_pool)
 
