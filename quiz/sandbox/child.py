@@ -190,7 +190,7 @@ def prepare(plan: ChildPlan, pipes: ChildPipes, scratch: str) -> int:
     if _SNAPSHOT:
         # Comparing touches the reference count of every object the harness relies on: done
         # here the copy-on-write faults (~1 ms) happen before the request, not on its clock.
-        _SNAPSHOT[0].changed()
+        _changed(_SNAPSHOT[0].sealed, _MISSING)
     sys.addaudithook(_audit)
     return baseline
 
@@ -299,7 +299,13 @@ class _Integrity:
                         for name, item in vars(member).items():
                             self.entries.append((vars(member), name, item))
 
-    def changed(self) -> str | None:
+    def seal(self) -> None:
+        """Freeze what was taken into tuples for `_changed`. A run can reach this object (and
+        empty its lists), but `serve` holds the sealed tuples from before the run."""
+        self.sealed: _Sealed = (tuple(self.entries), tuple(self.functions))
+
+    def first_change(self) -> str:
+        """What differs, to name it (only once `_changed` found something)."""
         missing = _MISSING
         for namespace, key, value in self.entries:
             if namespace.get(key, missing) is not value:
@@ -311,7 +317,31 @@ class _Integrity:
                 or function.__kwdefaults__ is not kwdefaults
             ):
                 return function.__qualname__
-        return None
+        return "the harness"  # its record was emptied: assume the worst
+
+
+_Sealed = tuple[
+    tuple[tuple[Mapping[str, Any], str, object], ...],
+    tuple[tuple[FunctionType, object, object, object], ...],
+]
+
+
+def _changed(sealed: _Sealed, missing: object) -> bool:
+    """Whether the run replaced anything of the harness since the snapshot. Only syntax and
+    methods of built-in types, no name of any module or of builtins (a run can rebind those);
+    `missing` is a sentinel `serve` bound before the run."""
+    entries, functions = sealed
+    for namespace, key, value in entries:
+        if namespace.get(key, missing) is not value:
+            return True
+    for function, code, defaults, kwdefaults in functions:
+        if (
+            function.__code__ is not code
+            or function.__defaults__ is not defaults
+            or function.__kwdefaults__ is not kwdefaults
+        ):
+            return True
+    return False
 
 
 _MISSING = object()
@@ -321,7 +351,9 @@ _SNAPSHOT: list[_Integrity] = []
 
 
 def snapshot_harness(module_names: tuple[str, ...] = ()) -> None:
-    _SNAPSHOT[:] = [_Integrity(module_names)]
+    integrity = _Integrity(module_names)
+    integrity.seal()
+    _SNAPSHOT[:] = [integrity]
 
 
 def _class_dict(cls: type) -> Mapping[str, Any]:
@@ -340,9 +372,10 @@ def _quiet_leftovers() -> None:
     for timer in _TIMERS:
         _setitimer(timer, 0)
     for number in _HANDLED_SIGNALS:
-        with contextlib.suppress(OSError, ValueError):
-            if _getsignal(number) not in (signal.SIG_DFL, signal.SIG_IGN, None):
-                _set_handler(number, signal.SIG_DFL)
+        handler = _getsignal(number)
+        if handler is not _SIG_DFL and handler is not _SIG_IGN and handler is not None:
+            with contextlib.suppress(OSError, ValueError):
+                _set_handler(number, _SIG_DFL)
     _set_handler(signal.SIGINT, signal.default_int_handler)  # as every run starts
 
 
@@ -352,6 +385,7 @@ _HANDLED_SIGNALS = tuple(
     s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)
 )
 _setitimer, _getsignal, _set_handler = signal.setitimer, signal.getsignal, signal.signal
+_SIG_DFL, _SIG_IGN = signal.SIG_DFL, signal.SIG_IGN
 
 
 def _tampered_report(what: str) -> Report:
@@ -366,10 +400,14 @@ def _tampered_report(what: str) -> Report:
 
 def serve(baseline: int, plan: ChildPlan, default_memory_mb: int = 2048) -> None:
     """Wait for the request, run it (in two parts when it has an answer), report, and end."""
-    integrity = _SNAPSHOT[0] if _SNAPSHOT else _Integrity(plan.integrity_modules)
+    if _SNAPSHOT:
+        integrity = _SNAPSHOT[0]
+    else:
+        integrity = _Integrity(plan.integrity_modules)
+        integrity.seal()
     # Bound now, before any code of the run: the run cannot swap what these names refer to here.
-    changed, changed_code = integrity.changed, _Integrity.changed.__code__
-    changed_function: Any = _Integrity.changed
+    sealed, changed, changed_code, missing = integrity.sealed, _changed, _changed.__code__, _MISSING
+    name_change = integrity.first_change
     emit, emit_code, exit_now = _emit, _emit.__code__, _exit
     try:
         first = _read_message(until_eof=False)
@@ -393,7 +431,11 @@ def serve(baseline: int, plan: ChildPlan, default_memory_mb: int = 2048) -> None
     report = execution.feed(request.segments, () if more else request.evaluate)
     if more and report is None:
         _quiet_leftovers()
-        what = changed() if changed_function.__code__ is changed_code else "its checker"
+        # Inline, not a helper: a run can replace a function's code, never the running frame's.
+        if changed.__code__ is not changed_code:
+            what: str | None = "its checker"
+        else:
+            what = (name_change() or "the harness") if changed(sealed, missing) else None
         if what is not None:
             report = _tampered_report(what)
         else:
@@ -413,7 +455,10 @@ def serve(baseline: int, plan: ChildPlan, default_memory_mb: int = 2048) -> None
         report = execution.report
     flush_standard_streams()
     if more:  # only an answer's run is graded against code it must not touch
-        what = changed() if changed_function.__code__ is changed_code else "its checker"
+        if changed.__code__ is not changed_code:
+            what = "its checker"
+        else:
+            what = (name_change() or "the harness") if changed(sealed, missing) else None
         if what is not None or emit.__code__ is not emit_code:
             report = _tampered_report(what or "its reporter")
     try:

@@ -81,6 +81,7 @@ COVERED_BY_HARDENING = frozenset(
         "leftover_reader",
         "file_flood",
         "timer_handler",
+        "blinded_integrity",
     }
 )
 

@@ -218,7 +218,14 @@ def test_the_check_is_not_in_memory_while_the_answer_runs(hard_pool: SandboxPool
 
 # -- 5. harder to forge -------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "name", ["forged_report", "fake_check_segment", "patched_harness", "timer_handler"]
+    "name",
+    [
+        "forged_report",
+        "fake_check_segment",
+        "patched_harness",
+        "timer_handler",
+        "blinded_integrity",
+    ],
 )
 def test_known_forgeries_are_graded_as_failing(hard_pool: SandboxPool, name: str) -> None:
     # A check that runs long enough for a leftover timer to fire inside it many times.
