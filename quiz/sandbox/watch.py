@@ -92,6 +92,8 @@ class Watch:
     timed_out: bool = False
     cancelled: bool = False
     awaiting: bool = False  # the first part ran; the child waits for the rest
+    answered: int = 0  # times the child said the answer ended (its leftovers dropped)
+    gated: int = 0  # of those, how many the worker has acted on (`Server._gate`)
     rest_sent: bool = False
     early_report: bool = False  # the run ended before the rest was sent
     forged: str | None = None  # what the run wrote that the harness never would
@@ -125,6 +127,8 @@ class Watch:
                 self._take_segment(clean_text(message["segment"], 200))
             elif isinstance(message.get("report"), dict):
                 self._take_report(message)
+            elif message.get("answered") is True and self.two_part and not self.rest_sent:
+                self.answered += 1
             elif message.get("await") == "check" and self.two_part and not self.awaiting:
                 if self.rest_sent:
                     self.forged = "asked twice for its check"
@@ -156,11 +160,19 @@ class Watch:
 
     @property
     def finished(self) -> bool:
+        """Time for the worker to act: the run ended its part, or the child waits for it."""
+        return self.stopped or self.awaiting or self.answered > self.gated
+
+    @property
+    def stopped(self) -> bool:
+        """Nothing more to follow: a report, a flood, a forgery, an exit, the clock, a cancel."""
         return (
             self.report is not None
             or self.stdout.overflow
             or self.forged is not None
-            or self.awaiting
+            or self.exited
+            or self.timed_out
+            or self.cancelled
         )
 
     def _read(self, fd: int, stream: _Stream | None) -> bool:

@@ -259,13 +259,25 @@ class Server:
         if self.iso.lifeline is not None:
             controls[self.iso.lifeline] = self._on_lifeline
         watch.follow(spare.pipes, timeout, controls)
-        if watch.awaiting and rest is not None:
-            watch.refused = self._gate(spare)
-            if watch.refused is None:
+        while rest is not None and not watch.rest_sent and watch.refused is None:
+            if watch.answered > watch.gated:
+                # The answer ended and the child dropped its leftovers: stop whatever else the
+                # run left running now, while the child checks its harness (in parallel).
+                watch.gated = watch.answered
+                watch.refused = self._gate(spare)
+            elif watch.awaiting:
+                if watch.gated == 0:  # asked for its check without saying its answer ended
+                    watch.gated = 1
+                    watch.refused = self._gate(spare)
+                    continue
                 watch.send_rest()
                 with contextlib.suppress(OSError):
                     framing.write_all(spare.control, framing.encode({**rest, "token": token}))
                 self._close_control(spare)
+                watch.follow(spare.pipes, timeout, controls)
+            elif watch.stopped:
+                break
+            else:
                 watch.follow(spare.pipes, timeout, controls)
         self._close_control(spare)
         self._kill_all(spare.pid)

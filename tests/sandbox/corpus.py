@@ -82,6 +82,7 @@ COVERED_BY_HARDENING = frozenset(
         "file_flood",
         "timer_handler",
         "blinded_integrity",
+        "early_answered",
     }
 )
 

@@ -225,6 +225,7 @@ def test_the_check_is_not_in_memory_while_the_answer_runs(hard_pool: SandboxPool
         "patched_harness",
         "timer_handler",
         "blinded_integrity",
+        "early_answered",
     ],
 )
 def test_known_forgeries_are_graded_as_failing(hard_pool: SandboxPool, name: str) -> None:
