@@ -9,19 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from quiz.deck.model import Deck
-from quiz.i18n import N_, _, ngettext
+from quiz.i18n import _, ngettext
 
 _SPARK = " ▁▂▃▄▅▆▇█"
-
-# The retention table's periods, as the stats module names them (the stats screen's words).
-PERIOD_NAMES = {
-    "today": N_("today"),
-    "yesterday": N_("yesterday"),
-    "week": N_("week"),
-    "month": N_("month"),
-    "year": N_("year"),
-    "all": N_("all"),
-}
 
 
 def register(subparsers: Any) -> None:
@@ -133,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         "",
         header,
     ]
+    from quiz.srs.stats import PERIOD_NAMES
+
     for r in stats.retention:
         n = r.young_passed + r.young_failed + r.mature_passed + r.mature_failed
         period = _left(_(PERIOD_NAMES.get(r.period, r.period)), 12)

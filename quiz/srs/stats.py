@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from quiz.deck.model import Deck
+from quiz.i18n import N_
 from quiz.srs.events import Phase
 from quiz.srs.store import Store
 from quiz.srs.timeutil import DEFAULT_DAY_START_HOUR, date_bounds, study_date, to_us, utc_now
@@ -163,6 +164,16 @@ def _per_day(
 
 
 _PERIODS = ("today", "yesterday", "week", "month", "year", "all")
+# How the retention table names its periods, marked for translation (the CLI's and the stats
+# screen's words; each shows them through `_()`).
+PERIOD_NAMES = {
+    "today": N_("today"),
+    "yesterday": N_("yesterday"),
+    "week": N_("week"),
+    "month": N_("month"),
+    "year": N_("year"),
+    "all": N_("all"),
+}
 
 
 def _retention(

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Header, Sparkline, Static
 
 from quiz.i18n import N_, _, ngettext
+from quiz.srs.stats import PERIOD_NAMES
 from quiz.tui.formatting import pad, study_time
 from quiz.tui.services import Services
 from quiz.tui.widgets.footer import QuizFooter
@@ -25,17 +26,6 @@ if TYPE_CHECKING:
 
 RECENT_DAYS = 60
 CHART_WIDTH = 60  # two cells a day for the forecast, one for recent reviews
-
-
-# The retention table's periods, as the stats module names them.
-PERIOD_NAMES = {
-    "today": N_("today"),
-    "yesterday": N_("yesterday"),
-    "week": N_("week"),
-    "month": N_("month"),
-    "year": N_("year"),
-    "all": N_("all"),
-}
 
 
 def _percent(value: float | None) -> str:
