@@ -39,7 +39,8 @@ from quiz.sandbox.watch import RunPipes, Watch
 WORKER_NAME = "quiz-worker"
 _REAP_SECONDS = 2.0
 # How long a worker that just said "ready" waits for its first request before it imports the
-# optimizers (`_import_optimizers`): a command that sent one at once is served first.
+# optimizers (`_import_optimizers`): a command that sent one at once is served first, and the
+# import follows that first run.
 WARM_UP_AFTER_IDLE_SECONDS = 0.3
 
 
@@ -340,9 +341,9 @@ class Server:
         return None
 
     def warm_up(self) -> None:
-        """Once, while idle: import what a first optimizer step needs, then replace the spare
-        (forked before) with one that inherits it. Runs served before this import it
-        themselves, just slower."""
+        """Once, right after the first run or while idle before it: import what a first
+        optimizer step needs, then replace the spare (forked before) with one that inherits
+        it. A run served before this imports it itself, just slower."""
         self.warmed_up = True
         try:
             # torch._dynamo asks tempfile for a folder at import (the worker's /tmp is
@@ -422,6 +423,10 @@ class Server:
                         self.spare = self.fork_spare()
                 if finished is not None:
                     self._dispose(finished)
+                if not self.warmed_up:
+                    # The first run was served as soon as torch was in; the next ones may need
+                    # an optimizer, which without this each child would import (~1 s a run).
+                    self.warm_up()
                 if self.spare is None:
                     with contextlib.suppress(OSError):
                         self.spare = self.fork_spare()

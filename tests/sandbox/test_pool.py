@@ -86,6 +86,17 @@ def test_an_idle_worker_preloads_the_optimizers_for_later_runs(pool: SandboxPool
         time.sleep(WARM_UP_AFTER_IDLE_SECONDS * 3)
 
 
+def test_runs_after_the_first_inherit_the_optimizers_even_back_to_back() -> None:
+    # A busy worker is never idle: it imports them right after its first run, or every later
+    # child would import torch._dynamo itself (~1 s each: `quiz check` of a deck with optimizers).
+    probe = request("import sys\nprint('torch._dynamo' in sys.modules)\n")
+    with SandboxPool(workers=1) as one:
+        assert one.wait_ready(STARTUP_SECONDS)
+        first, second = one.run(probe), one.run(probe)
+    assert first.status is RunStatus.OK, first
+    assert second.stdout == "True\n", second
+
+
 def test_a_worker_is_ready_without_importing_the_optimizers() -> None:
     probe = "import sys\nfrom quiz.sandbox import worker\nworker._import_torch()\n"
     probe += "print('torch._dynamo' in sys.modules)"
