@@ -109,7 +109,8 @@ class PreviewApp(App[int]):
         self.status = {}
         if self.deck is not None:
             for card in self.deck.cards:
-                pending = SELF if card.type is CardType.FLIP else PENDING
+                # A flip card is self-graded, unless a proof shows its answer is true.
+                pending = SELF if card.type is CardType.FLIP and not card.proof else PENDING
                 self.status[card.key] = (pending, [])
         self._fill_list()
 
@@ -209,7 +210,7 @@ class PreviewApp(App[int]):
         if deck is None:
             return
         for card in deck.cards:
-            if card.type is CardType.FLIP:
+            if card.type is CardType.FLIP and not card.proof:
                 continue
             try:
                 checks = await verify_card(deck, card, self.runner())

@@ -214,3 +214,31 @@ async def test_checks_that_finish_under_the_help_screen_are_shown(deck_file: Pat
         await pilot.pause()
         assert app.status["preview-me/prints-two"] == (PROVEN, [])
         assert "1 proven" in text(app, "#preview-status")
+
+
+PROVEN_FLIP = DECK + textwrap.indent(
+    textwrap.dedent(
+        """\
+        - id: proven-recall
+          type: flip
+          prompt: Is a Parameter a tensor?
+          answer: "Yes: a subclass of it."
+          proof: |
+            import torch
+            assert isinstance(torch.nn.Parameter(torch.ones(1)), torch.Tensor)
+        """
+    ),
+    "  ",
+)
+
+
+async def test_a_flip_card_with_a_proof_is_run_not_self_graded(tmp_path: Path) -> None:
+    path = tmp_path / "flip.yaml"
+    path.write_text(PROVEN_FLIP, encoding="utf-8")
+    failing = FakeRunner(RunResult(status=RunStatus.ERROR, exception="AssertionError"))
+    app = PreviewApp(path, runner=failing)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await checks_done(app)
+        await pilot.pause()
+        assert app.status["preview-me/recall"][0] == SELF  # no proof: the learner grades it
+        assert app.status["preview-me/proven-recall"][0] == FAILED  # its proof failed
