@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.highlight import highlight
 from textual.message import Message
 from textual.widgets import Header, Markdown, OptionList, Static
@@ -233,17 +234,18 @@ class PreviewApp(App[int]):
             return
         failed = [str(c) for c in event.checks if not getattr(c, "ok", False)]
         self.status[event.key] = (FAILED if failed else PROVEN, failed)
-        found = self.query("#preview-cards")
-        if not found:
+        try:
+            cards = self.query_one("#preview-cards", OptionList)
+            deck = self.deck
+            if deck is not None:
+                index = next(i for i, c in enumerate(deck.cards) if c.key == event.key)
+                prompt = self._option(deck.cards[index]).prompt
+                cards.replace_option_prompt_at_index(index, prompt)
+                if cards.highlighted == index:
+                    self.show_card(deck.cards[index])
+            self._show_status()
+        except NoMatches:
             return  # the app is closing: its widgets are being removed one by one
-        cards = found.only_one(OptionList)
-        deck = self.deck
-        if deck is not None:
-            index = next(i for i, c in enumerate(deck.cards) if c.key == event.key)
-            cards.replace_option_prompt_at_index(index, self._option(deck.cards[index]).prompt)
-            if cards.highlighted == index:
-                self.show_card(deck.cards[index])
-        self._show_status()
 
     def action_recheck(self) -> None:
         self.reload()
