@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -150,18 +151,45 @@ class WorkerProcess:
         with contextlib.suppress(OSError):
             self._stdin.close()
         if self.proc.poll() is None:
+            self._kill_inner()
             with contextlib.suppress(OSError):
                 self.proc.kill()
+
+    def _kill_inner(self) -> None:
+        """SIGKILL the outer process's children (the worker proper, init of its namespace) too:
+        a worker busy importing would notice its lifeline only once done (~1 s), and the kernel
+        spares a namespace's init from PDEATHSIG. Killing init ends its whole namespace."""
+        for child in _children(self.proc.pid):
+            with contextlib.suppress(OSError):
+                os.kill(child, signal.SIGKILL)
 
     def close(self) -> None:
         """End the worker and everything in its namespaces; safe to call more than once."""
         with contextlib.suppress(OSError):
             self._stdin.close()
         if self.proc.poll() is None:
-            self.proc.kill()  # its init child gets SIGKILL from PDEATHSIG; the namespace follows
+            self._kill_inner()
+            with contextlib.suppress(OSError):
+                self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         remove_cgroup(self.proc.pid, wait_seconds=1.0)
         self._log.close()
+
+
+def _children(pid: int) -> list[int]:
+    """The live children of `pid` (from /proc; none where the kernel does not list them)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
