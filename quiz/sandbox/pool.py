@@ -43,14 +43,6 @@ DISABLEABLE = frozenset(
 )
 
 
-def _idle_cores() -> float:
-    """Cores not busy over the last minute (load average), a cheap guess at what is free."""
-    try:
-        return (os.cpu_count() or 1) - os.getloadavg()[0]
-    except OSError:
-        return 0.0
-
-
 class SandboxUnavailable(QuizError):
     """No worker could be started (torch missing or broken): no code can run."""
 
@@ -145,12 +137,12 @@ class SandboxPool:
             remove_stale_cgroups()
             self._root = Path(tempfile.mkdtemp(prefix="quiz-sandbox-"))
             self._root.chmod(0o711)  # runs switch user and must still reach their scratch
-            # Measured on 2 cores (a pool of 2, first result / both warm): idle, all at once
-            # 2.9 / 3.3 s against one first 3.0-3.6 / 6.2-6.6 s; with both cores busy, all at
-            # once 4.7 / 5.7 s against one first 4.0 / 7.4 s. So all at once when there is an
-            # idle core for each, else one first and the rest once it is ready (`_await_ready`).
-            for _ in range(self.size if _idle_cores() >= self.size else 1):
-                self._spawn_locked()
+            # One worker first, the rest once it is ready (`_await_ready`): its first result
+            # comes as soon as it alone has imported torch (a worker says ready before its
+            # optimizer imports), instead of after two imports sharing the cores. Measured on
+            # 2 cores, a cold one-shot `quiz exec` via the service: 1.5-2.1x `import torch`
+            # with both at once, 0.9-1.1x one first.
+            self._spawn_locked()
         return self
 
     def _hidden_changed(self) -> None:
